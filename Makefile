@@ -1,0 +1,59 @@
+# compute-weekly: every command does its own set-up, from a machine with Python 3.11,
+# pip, git and make. `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+# The project-local Dagster instance: runs from make, the CLI and the UI all land here.
+export DAGSTER_HOME := $(CURDIR)/.dagster
+DEMO_AS_OF ?= 2024-12-18
+DEMO_RANGE ?= 2023-12-25...2024-12-16
+
+.PHONY: help install prepare demo backfill exhibit test unit dev clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp config/dagster.yaml $@
+
+install: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml ## Install Python, dbt and Dagster into .venv (uv, locked)
+
+prepare: install ## Parse the dbt project (the manifest Dagster loads)
+	$(BIN)/python -m orchestration.project
+
+backfill: prepare ## Materialize every asset for DEMO_RANGE in one run
+	$(BIN)/dagster asset materialize -m orchestration --select '*' --partition-range '$(DEMO_RANGE)'
+
+exhibit: install ## Print exhibit 1 as of DEMO_AS_OF from the warehouse
+	$(BIN)/python -m orchestration.exhibit --as-of $(DEMO_AS_OF)
+
+demo: backfill exhibit ## Backfill the demo history, build the marts, print exhibit 1 as of 2024-12-18
+
+test: prepare ## Run the whole test suite
+	$(BIN)/pytest
+
+unit: prepare ## Run the unit tests only (seconds)
+	$(BIN)/pytest -m "not integration"
+
+dev: prepare ## Open the Dagster UI (http://127.0.0.1:3000)
+	$(BIN)/dagster dev -w workspace.yaml
+
+clean: ## Remove landed data, the warehouse and the Dagster instance (keeps .venv)
+	rm -rf raw/*/ warehouse/*.duckdb* $(DAGSTER_HOME) dbt_project/target
