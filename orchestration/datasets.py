@@ -1,0 +1,119 @@
+"""The raw datasets compute-weekly lands: their names, columns, types and keys.
+
+A dataset's schema is its contract with dbt (`dbt_project/models/sources.yml` reads the
+same columns). Provenance columns (`source`, `source_ref`, `fetched_at`) are added by the
+landing step, not by feeds, so every dataset carries them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+PROVENANCE_FIELDS = (
+    pa.field("source", pa.string(), nullable=False),  # feed kind: demo, csv, yahoo, ...
+    pa.field("source_ref", pa.string()),  # file name or endpoint, never a secret
+    pa.field("fetched_at", pa.timestamp("us", tz="UTC"), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class RawDataset:
+    name: str  # asset key raw/<name>, folder raw/<name>/, dbt source raw.<name>
+    description: str
+    data_fields: tuple[pa.Field, ...]
+    key: tuple[str, ...]  # one row per key per partition
+    date_column: str = "date"  # the day a row belongs to; it decides the week
+    partitioned: bool = True  # weekly partitions; False: one file for the whole span
+
+    @property
+    def data_schema(self) -> pa.Schema:
+        return pa.schema(self.data_fields)
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema(self.data_fields + PROVENANCE_FIELDS)
+
+
+MARKET_BARS = RawDataset(
+    name="market_bars",
+    description=(
+        "Daily bars of every watchlist listing, one row per listing per trading day: "
+        "open, high, low, close as traded (unadjusted), adjusted close where the feed gives "
+        "one, volume, trading currency, and shares outstanding where the feed knows them."
+    ),
+    data_fields=(
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("date", pa.date32(), nullable=False),
+        pa.field("open", pa.float64()),
+        pa.field("high", pa.float64()),
+        pa.field("low", pa.float64()),
+        pa.field("close", pa.float64(), nullable=False),
+        pa.field("adj_close", pa.float64()),
+        pa.field("volume", pa.float64()),
+        pa.field("currency", pa.string(), nullable=False),
+        pa.field("shares_outstanding", pa.float64()),
+    ),
+    key=("symbol", "date"),
+)
+
+FX_RATES = RawDataset(
+    name="fx_rates",
+    description="Daily FX: units of each currency per 1 USD, on the days the source quotes.",
+    data_fields=(
+        pa.field("date", pa.date32(), nullable=False),
+        pa.field("currency", pa.string(), nullable=False),
+        pa.field("units_per_usd", pa.float64(), nullable=False),
+    ),
+    key=("currency", "date"),
+)
+
+WEB_TRAFFIC = RawDataset(
+    name="web_traffic",
+    description=(
+        "Estimated visits per tracked site per day (Similarweb-style, floats kept), with the "
+        "domain measured and the site's category (text, image or video)."
+    ),
+    data_fields=(
+        pa.field("site_id", pa.string(), nullable=False),
+        pa.field("domain", pa.string(), nullable=False),
+        pa.field("category", pa.string(), nullable=False),
+        pa.field("date", pa.date32(), nullable=False),
+        pa.field("visits", pa.float64(), nullable=False),
+        pa.field("data_last_updated", pa.date32()),  # provider's meta.last_updated
+    ),
+    key=("site_id", "date"),
+)
+
+APP_DOWNLOADS = RawDataset(
+    name="app_downloads",
+    description="Estimated downloads per tracked app per day and platform (Qimai-style).",
+    data_fields=(
+        pa.field("app_id", pa.string(), nullable=False),
+        pa.field("platform", pa.string(), nullable=False),
+        pa.field("date", pa.date32(), nullable=False),
+        pa.field("downloads", pa.float64(), nullable=False),
+    ),
+    key=("app_id", "platform", "date"),
+)
+
+EXCHANGE_SESSIONS = RawDataset(
+    name="exchange_sessions",
+    description=(
+        "Trading sessions of every exchange on the watchlist (from exchange_calendars), from "
+        "the year before the first week to the week after today, landed whole on every run "
+        "so no week's base session can be missing. `is_fallback` marks weekdays assumed "
+        "past a calendar's horizon."
+    ),
+    partitioned=False,
+    data_fields=(
+        pa.field("exchange", pa.string(), nullable=False),
+        pa.field("date", pa.date32(), nullable=False),
+        pa.field("calendar_code", pa.string(), nullable=False),
+        pa.field("is_fallback", pa.bool_(), nullable=False),
+    ),
+    key=("exchange", "date"),
+)
+
+RAW_DATASETS = (MARKET_BARS, FX_RATES, WEB_TRAFFIC, APP_DOWNLOADS, EXCHANGE_SESSIONS)

@@ -1,0 +1,44 @@
+"""What every feed promises: given a window (a week), return its rows and what it noticed.
+
+A feed turns a provider's payloads (or files) into rows of one raw dataset's data
+columns. It does not add provenance, validate the contract or write files: the shared
+ingest step (`orchestration.ingest`) does that once for every feed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from orchestration.partitions import DateWindow
+
+
+@dataclass
+class FeedBatch:
+    """One week of rows from a feed.
+
+    `rows` hold the dataset's data columns. `notes` are things a person should know but
+    that do not stop the run: a listing with no file, a week with no rows, a calendar
+    horizon passed. `source_ref` names where the rows came from (a file, an endpoint);
+    a row may carry its own `source_ref` key instead.
+    """
+
+    rows: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+    source_ref: str | None = None
+
+
+class Feed(Protocol):
+    """A source of one raw dataset."""
+
+    kind: str  # demo, csv, yahoo, ...: lands as the `source` column
+
+    def fetch(self, window: DateWindow) -> FeedBatch: ...
+
+
+class FeedConfigError(ValueError):
+    """A feed is misconfigured (unknown kind, missing directory, missing key)."""
+
+
+class FeedDataError(ValueError):
+    """A feed delivered data that breaks its contract (bad payload, bad file)."""

@@ -1,0 +1,76 @@
+"""The one weekly partitioning of compute-weekly, and the half-open window of a week.
+
+Weeks run Monday to Sunday in Asia/Shanghai, the report's own time zone. The first week
+is 2023-01-02 unless `COMPUTE_WEEKLY_FIRST_WEEK` names another Monday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import dagster as dg
+
+TIMEZONE = "Asia/Shanghai"
+FIRST_WEEK_ENV = "COMPUTE_WEEKLY_FIRST_WEEK"
+DEFAULT_FIRST_WEEK = "2023-01-02"
+
+
+def first_week() -> dt.date:
+    """The Monday the partitions start on, from the environment or the default."""
+    raw = os.environ.get(FIRST_WEEK_ENV) or DEFAULT_FIRST_WEEK
+    try:
+        monday = dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(f"{FIRST_WEEK_ENV}={raw!r} is not a date (expected YYYY-MM-DD)") from exc
+    if monday.weekday() != 0:
+        raise ValueError(f"{FIRST_WEEK_ENV}={raw!r} is a {monday:%A}; weeks start on a Monday")
+    return monday
+
+
+def build_weekly_partitions(start: dt.date | None = None) -> dg.WeeklyPartitionsDefinition:
+    """Monday-to-Sunday weeks in Asia/Shanghai (`day_offset=1` is Monday)."""
+    return dg.WeeklyPartitionsDefinition(
+        start_date=(start or first_week()).isoformat(),
+        day_offset=1,
+        timezone=TIMEZONE,
+    )
+
+
+weekly_partitions = build_weekly_partitions()
+
+
+@dataclass(frozen=True, order=True)
+class DateWindow:
+    """A half-open date range [start, end)."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def key(self) -> str:
+        return self.start.isoformat()
+
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days)]
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day < self.end
+
+
+@dataclass(frozen=True, order=True)
+class WeekWindow(DateWindow):
+    """A report week: Monday to the next Monday, end exclusive."""
+
+    @classmethod
+    def from_partition_key(cls, key: str) -> WeekWindow:
+        start = dt.date.fromisoformat(key)
+        if start.weekday() != 0:
+            raise ValueError(f"partition key {key!r} is not a Monday")
+        return cls(start, start + dt.timedelta(days=7))
+
+    @classmethod
+    def containing(cls, day: dt.date) -> WeekWindow:
+        start = day - dt.timedelta(days=day.weekday())
+        return cls(start, start + dt.timedelta(days=7))
