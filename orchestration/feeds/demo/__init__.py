@@ -1,0 +1,1 @@
+"""The built-in deterministic demo feeds: provider-shaped payloads from seeded models."""

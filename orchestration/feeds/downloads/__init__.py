@@ -1,0 +1,1 @@
+"""App download feeds: daily downloads of the tracked AI apps."""

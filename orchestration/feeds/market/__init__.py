@@ -1,0 +1,1 @@
+"""Market data feeds: daily bars of the watchlist's listings."""

@@ -1,0 +1,122 @@
+"""Parsing the Yahoo Finance v8 chart payload into daily bars and corporate actions.
+
+The live Yahoo client and the demo feed both produce this payload, so both go through
+this one parser. Pitfalls it handles (see ../shared/providers/CONTRACTS.md, 3.1):
+`chart.error` inside a 200, an empty `result`, nulls inside the arrays, an absent
+`adjclose`, arrays whose length differs from `timestamp`, and timestamps that must be
+read in the exchange's time zone, not UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from orchestration.feeds.base import FeedDataError
+
+
+class YahooChartError(FeedDataError):
+    """The payload reports an error, or is not a chart payload."""
+
+
+@dataclass
+class ChartSeries:
+    bars: list[dict[str, Any]] = field(default_factory=list)
+    dividends: list[tuple[dt.date, float]] = field(default_factory=list)
+    splits: list[tuple[dt.date, float, float]] = field(default_factory=list)  # date, num, den
+    notes: list[str] = field(default_factory=list)
+    currency: str | None = None
+
+
+# Errors that mean "nothing in this window", not a failure (CONTRACTS.md 3.1).
+_EMPTY_ERROR_MARKERS = ("Data doesn't exist",)
+
+
+def _number(value: Any, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise YahooChartError(f"{what}: expected a number or null, got {value!r}")
+    return float(value)
+
+
+def parse_chart(payload: Any, symbol: str) -> ChartSeries:
+    """Bars (keyed by the Wind `symbol`) and events from one chart payload."""
+    if not isinstance(payload, dict):
+        raise YahooChartError(f"{symbol}: chart payload is not a JSON object")
+    if "chart" not in payload and "code" in payload:  # bare 400 error body
+        payload = {"chart": {"result": None, "error": payload}}
+    chart = payload.get("chart")
+    if not isinstance(chart, dict):
+        raise YahooChartError(f"{symbol}: payload has no 'chart' object")
+    error = chart.get("error")
+    if error:
+        description = (
+            str(error.get("description", error)) if isinstance(error, dict) else str(error)
+        )
+        if any(marker in description for marker in _EMPTY_ERROR_MARKERS):
+            return ChartSeries(notes=[f"{symbol}: no data in the window ({description})"])
+        raise YahooChartError(f"{symbol}: Yahoo chart error: {description}")
+    results = chart.get("result")
+    if not results:
+        return ChartSeries(notes=[f"{symbol}: empty chart result"])
+    result = results[0]
+    meta = result.get("meta") or {}
+    zone_name = meta.get("exchangeTimezoneName")
+    if not zone_name:
+        raise YahooChartError(f"{symbol}: meta.exchangeTimezoneName is missing")
+    zone = ZoneInfo(zone_name)
+    currency = meta.get("currency")
+    series = ChartSeries(currency=currency)
+
+    timestamps = result.get("timestamp") or []
+    indicators = result.get("indicators") or {}
+    quotes = (indicators.get("quote") or [{}])[0] or {}
+    adjclose_blocks = indicators.get("adjclose") or []
+    adjclose = adjclose_blocks[0].get("adjclose") if adjclose_blocks else None
+    columns = {name: quotes.get(name) for name in ("open", "high", "low", "close", "volume")}
+    columns["adj_close"] = adjclose
+    for name, values in columns.items():
+        if values is None:
+            if name == "close" and timestamps:
+                raise YahooChartError(f"{symbol}: indicators.quote has no 'close' array")
+            continue
+        if len(values) != len(timestamps):
+            raise YahooChartError(
+                f"{symbol}: {name} has {len(values)} values for {len(timestamps)} timestamps"
+            )
+
+    skipped = 0
+    for i, stamp in enumerate(timestamps):
+        if isinstance(stamp, bool) or not isinstance(stamp, int):
+            raise YahooChartError(f"{symbol}: timestamp {i} is not an integer: {stamp!r}")
+        day = dt.datetime.fromtimestamp(stamp, tz=zone).date()
+        values = {
+            name: (_number(vals[i], f"{symbol} {day} {name}") if vals is not None else None)
+            for name, vals in columns.items()
+        }
+        if values["close"] is None:
+            skipped += 1
+            continue
+        series.bars.append({"symbol": symbol, "date": day, "currency": currency, **values})
+    if skipped:
+        series.notes.append(f"{symbol}: {skipped} bar(s) without a close skipped")
+
+    events = result.get("events") or {}
+    for event in (events.get("dividends") or {}).values():
+        day = dt.datetime.fromtimestamp(event["date"], tz=zone).date()
+        series.dividends.append((day, _number(event.get("amount"), f"{symbol} dividend")))
+    for event in (events.get("splits") or {}).values():
+        day = dt.datetime.fromtimestamp(event["date"], tz=zone).date()
+        series.splits.append(
+            (
+                day,
+                _number(event.get("numerator"), f"{symbol} split"),
+                _number(event.get("denominator"), f"{symbol} split"),
+            )
+        )
+    series.dividends.sort()
+    series.splits.sort()
+    return series

@@ -1,0 +1,1 @@
+"""Website traffic feeds: daily visits of the tracked AI sites."""
