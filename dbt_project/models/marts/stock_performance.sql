@@ -1,0 +1,88 @@
+-- One row per watchlist listing per trading day (bar): market cap in the report's unit and
+-- the week-, month- and year-to-date changes, each from the listing's close on its
+-- exchange's last session before the period (see the period_change macro).
+--
+-- Written with window functions over the bars (the bar just before each period is the
+-- first row's lag within the period) plus equi-joins to small tables: no ASOF join and no
+-- join of grouped periods back onto the bars, which keeps it fast on long histories.
+with bars as (
+    select * from {{ ref('int_listing_bars') }}
+),
+
+bases as (
+    select * from {{ ref('int_exchange_period_bases') }}
+),
+
+with_previous as (
+    select
+        *,
+        date_trunc('week', trade_date)::date as week_start,
+        date_trunc('month', trade_date)::date as month_start,
+        date_trunc('year', trade_date)::date as year_start,
+        lag(trade_date) over by_listing as previous_date,
+        lag(close) over by_listing as previous_close,
+        lag(adj_close) over by_listing as previous_adj_close,
+        lag(market_cap_usd_100m) over by_listing as previous_market_cap_usd_100m
+    from bars
+    window by_listing as (partition by symbol order by trade_date)
+),
+
+{% set periods = ['week', 'month', 'year'] %}
+with_found_bases as (
+    select
+        *,
+        {% for period in periods %}
+        first_value(previous_date) over in_{{ period }} as {{ period }}_found_date,
+        first_value(previous_close) over in_{{ period }} as {{ period }}_found_close,
+        first_value(previous_adj_close) over in_{{ period }} as {{ period }}_found_adj_close,
+        {% endfor %}
+        first_value(previous_market_cap_usd_100m) over in_week as week_found_market_cap_usd_100m
+    from with_previous
+    window
+        {% for period in periods %}
+        in_{{ period }} as (partition by symbol, {{ period }}_start order by trade_date){{ ',' if not loop.last }}
+        {% endfor %}
+),
+
+with_expected_bases as (
+    select
+        found.*,
+        {% for period in periods %}
+        {{ period }}_bases.base_session_date as {{ period }}_base_date{{ ',' if not loop.last }}
+        {% endfor %}
+    from with_found_bases as found
+    {% for period in periods %}
+    left join bases as {{ period }}_bases
+        on {{ period }}_bases.exchange = found.exchange
+        and {{ period }}_bases.period = '{{ period }}'
+        and {{ period }}_bases.period_start = found.{{ period }}_start
+    {% endfor %}
+)
+
+select
+    symbol,
+    company,
+    company_en,
+    sector,
+    exchange,
+    display_order,
+    trade_date as as_of_date,
+    close,
+    adj_close,
+    currency,
+    shares_outstanding,
+    shares_source,
+    market_cap_100m,
+    report_unit as market_cap_unit,
+    market_cap_usd_100m,
+    fx_rate_date,
+    {{ period_change('week') }} as return_wtd,
+    {{ period_change('month') }} as return_mtd,
+    {{ period_change('year') }} as return_ytd,
+    week_start,
+    week_base_date,
+    month_base_date,
+    year_base_date,
+    case when week_found_date = week_base_date then week_found_market_cap_usd_100m end
+        as week_base_market_cap_usd_100m
+from with_expected_bases

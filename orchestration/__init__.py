@@ -1,0 +1,14 @@
+"""compute-weekly: the data behind an AI-compute weekly tracker, built every week.
+
+`dagster ... -m orchestration` loads `defs` below. It is built lazily, so importing a
+module of the package (in a unit test, say) does not load the dbt manifest.
+"""
+
+import dagster as dg
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    from orchestration.definitions import build_definitions
+
+    return build_definitions()

@@ -1,0 +1,1 @@
+"""Dagster asset definitions: raw feeds landed as Parquet, and the dbt project."""

@@ -1,0 +1,67 @@
+"""The dbt project as Dagster sees it, and how its manifest is prepared.
+
+Dagster reads dbt's `manifest.json` to build assets. `dagster dev` prepares it itself
+(`prepare_if_dev`); everything else calls `prepare_manifest()` first (the Makefile and
+the test suite do), so nothing runs `dbt parse` at import time.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_executable() -> str:
+    """The `dbt` installed beside this Python, so no activated virtualenv is needed."""
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
+    """True if the manifest is missing or older than any file of the dbt project."""
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [
+        path
+        for folder in ("models", "macros", "seeds", "tests")
+        for path in (Path(project.project_dir) / folder).rglob("*")
+        if path.is_file()
+    ]
+    sources += [
+        Path(project.project_dir) / "dbt_project.yml",
+        Path(project.project_dir) / "profiles.yml",
+    ]
+    return any(path.stat().st_mtime > built for path in sources if path.exists())
+
+
+def prepare_manifest(project: DbtProject = dbt_project) -> Path:
+    """Run `dbt parse` if the manifest is stale; return its path."""
+    if manifest_is_stale(project):
+        subprocess.run(
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project.project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+                "--target-path",
+                "target",
+            ],
+            check=True,
+            cwd=project.project_dir,
+        )
+    return Path(project.manifest_path)
+
+
+if __name__ == "__main__":
+    print(prepare_manifest())
