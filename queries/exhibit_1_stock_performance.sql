@@ -1,0 +1,26 @@
+-- Exhibit 1 (算力股价本周复盘): each watchlist listing as of a date, in the report's layout.
+--
+-- Each listing is taken at its own last session on or before the as-of date (its
+-- exchange may have been closed that day). Market cap is in 1e8 (亿) of the report unit:
+-- USD for every non-A-share line, CNY for A-shares. Changes are in percent: this week
+-- from the close before Monday, this month from the last close of the previous month,
+-- this year from the last close of the previous year.
+--
+-- Run as is in the DuckDB CLI (as of 2024-12-18), or set the date first:
+--   SET VARIABLE as_of = DATE '2024-12-18';
+SET VARIABLE as_of = coalesce(getvariable('as_of'), DATE '2024-12-18');
+
+select
+    sector,
+    symbol as code,
+    company,
+    round(market_cap_100m, 0) as market_cap,
+    case market_cap_unit when 'USD' then '亿美元' when 'CNY' then '亿人民币' end as unit,
+    round(100 * return_wtd, 2) as week_pct,
+    round(100 * return_mtd, 2) as month_pct,
+    round(100 * return_ytd, 2) as year_pct,
+    as_of_date
+from marts.stock_performance
+where as_of_date <= getvariable('as_of')
+qualify row_number() over (partition by symbol order by as_of_date desc) = 1
+order by display_order;
