@@ -62,11 +62,21 @@ enriched as (
     left join fx as report_fx
         on report_fx.currency = watchlist.report_unit
         and report_fx.calendar_date = bars.trade_date
+),
+
+converted as (
+    select
+        *,
+        close * shares_outstanding / 1e8 as market_cap_local_100m
+    from enriched
 )
 
 select
     *,
-    close * shares_outstanding / 1e8 as market_cap_local_100m,
-    close * shares_outstanding / local_per_usd / 1e8 as market_cap_usd_100m,
-    close * shares_outstanding / local_per_usd * report_per_usd / 1e8 as market_cap_100m
-from enriched
+    market_cap_local_100m / local_per_usd as market_cap_usd_100m,
+    -- In the trading currency when the report uses it (A-shares), so no FX round trip.
+    case
+        when report_unit = currency then market_cap_local_100m
+        else market_cap_local_100m / local_per_usd * report_per_usd
+    end as market_cap_100m
+from converted
