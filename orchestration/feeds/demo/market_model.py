@@ -212,7 +212,7 @@ def history(symbol: str, first_year: int, last_year: int) -> DemoHistory:
                 high=max(round(high, decimals), rounded_close),
                 low=min(round(low, decimals), rounded_close),
                 close=rounded_close,
-                adj_close=round(adj[i], 6),
+                adj_close=float(f"{adj[i]:.10g}"),  # Yahoo sends full precision
                 volume=float(round(volume, -2)),
             )
         )

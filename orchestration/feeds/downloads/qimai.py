@@ -2,7 +2,8 @@
 `[epoch_ms, value]` per day, read in Asia/Shanghai (CONTRACTS.md 2.3).
 
 Any other code is an error carrying the provider's message; `is_logout` means the session
-expired. Timestamps must fall on a day: the day is their date in Asia/Shanghai.
+expired. Timestamps are epoch milliseconds (seconds are refused); a row's day is the
+timestamp's date in Asia/Shanghai.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestration.feeds.base import FeedDataError
+from orchestration.feeds.parsing import json_number
 
 SUCCESS = 10000
 CHINA = ZoneInfo("Asia/Shanghai")
+# Epoch milliseconds of 1973-03-03: anything smaller is epoch seconds sent by mistake.
+_SMALLEST_MS = 100_000_000_000
 
 
 class QimaiError(FeedDataError):
@@ -39,10 +43,11 @@ def parse_downloads(payload: Any, *, app_id: str, platform: str) -> list[dict[st
         stamp, value = point
         if isinstance(stamp, bool) or not isinstance(stamp, int):
             raise FeedDataError(f"{where} point {i}: timestamp {stamp!r} is not integer ms")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise FeedDataError(f"{where} point {i}: value {value!r} is not a number")
+        if stamp < _SMALLEST_MS:
+            raise FeedDataError(f"{where} point {i}: timestamp {stamp} looks like seconds, not ms")
+        downloads = json_number(value, f"{where} point {i} value")
+        if downloads is None:
+            raise FeedDataError(f"{where} point {i}: value is null")
         day = dt.datetime.fromtimestamp(stamp / 1000, tz=CHINA).date()
-        rows.append(
-            {"app_id": app_id, "platform": platform, "date": day, "downloads": float(value)}
-        )
+        rows.append({"app_id": app_id, "platform": platform, "date": day, "downloads": downloads})
     return rows

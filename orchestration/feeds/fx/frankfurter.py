@@ -6,10 +6,15 @@ USD, positive, and dated; anything else is a `FeedDataError` naming the row.
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from typing import Any
 
 from orchestration.feeds.base import FeedDataError
+from orchestration.feeds.parsing import iso_date, json_number
+
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
 def parse_rates(payload: Any) -> list[dict[str, Any]]:
@@ -24,14 +29,13 @@ def parse_rates(payload: Any) -> list[dict[str, Any]]:
             )
         if str(item["base"]).upper() != "USD":
             raise FeedDataError(f"Frankfurter v2 row {i}: base {item['base']!r} is not USD")
-        try:
-            day = dt.date.fromisoformat(str(item["date"]))
-        except ValueError:
-            raise FeedDataError(f"Frankfurter v2 row {i}: bad date {item['date']!r}") from None
-        rate = item["rate"]
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
-            raise FeedDataError(f"Frankfurter v2 row {i}: rate {rate!r} is not a positive number")
-        rows.append(
-            {"date": day, "currency": str(item["quote"]).upper(), "units_per_usd": float(rate)}
-        )
+        where = f"Frankfurter v2 row {i}"
+        day = iso_date(item["date"], f"{where} date")
+        quote = item["quote"]
+        if not isinstance(quote, str) or not _CURRENCY.fullmatch(quote):
+            raise FeedDataError(f"{where}: quote {quote!r} is not a currency code")
+        rate = json_number(item["rate"], f"{where} rate")
+        if rate is None or rate <= 0:
+            raise FeedDataError(f"{where}: rate {item['rate']!r} is not a positive number")
+        rows.append({"date": day, "currency": quote.upper(), "units_per_usd": rate})
     return rows

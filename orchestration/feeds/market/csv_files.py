@@ -20,20 +20,11 @@ from typing import Any
 
 from orchestration import seeds
 from orchestration.feeds.base import FeedBatch, FeedConfigError, FeedDataError
+from orchestration.feeds.parsing import iso_date, text_number
 from orchestration.partitions import DateWindow
 
 REQUIRED = ("date", "close")
 OPTIONAL = ("open", "high", "low", "adj_close", "volume", "shares_outstanding")
-
-
-def _number(text: str, where: str) -> float | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return float(text.replace(",", ""))
-    except ValueError:
-        raise FeedDataError(f"{where}: {text!r} is not a number") from None
 
 
 def read_listing_file(path: Path, symbol: str, currency: str) -> list[dict[str, Any]]:
@@ -46,18 +37,15 @@ def read_listing_file(path: Path, symbol: str, currency: str) -> list[dict[str, 
             raise FeedDataError(f"{path.name}: no {', '.join(missing)} column (header {header})")
         reader.fieldnames = header
         bars: dict[dt.date, dict[str, Any]] = {}
-        for line, record in enumerate(reader, start=2):
-            where = f"{path.name} line {line}"
+        for record in reader:
+            where = f"{path.name} line {reader.line_num}"
             raw_date = (record.get("date") or "").strip()
             if not raw_date:
                 raise FeedDataError(f"{where}: empty date")
-            try:
-                day = dt.date.fromisoformat(raw_date)
-            except ValueError:
-                raise FeedDataError(f"{where}: {raw_date!r} is not a YYYY-MM-DD date") from None
+            day = iso_date(raw_date, where)
             if day in bars:
                 raise FeedDataError(f"{where}: {day} appears twice")
-            close = _number(record.get("close") or "", f"{where} close")
+            close = text_number(record.get("close") or "", f"{where} close")
             if close is None:
                 raise FeedDataError(f"{where}: empty close")
             bar: dict[str, Any] = {
@@ -67,7 +55,7 @@ def read_listing_file(path: Path, symbol: str, currency: str) -> list[dict[str, 
                 "currency": currency,
             }
             for name in OPTIONAL:
-                bar[name] = _number(record.get(name) or "", f"{where} {name}")
+                bar[name] = text_number(record.get(name) or "", f"{where} {name}")
             bar["source_ref"] = path.name
             bars[day] = bar
     return [bars[day] for day in sorted(bars)]

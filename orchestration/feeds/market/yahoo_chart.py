@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestration.feeds.base import FeedDataError
+from orchestration.feeds.parsing import json_number
 
 
 class YahooChartError(FeedDataError):
@@ -35,11 +36,16 @@ _EMPTY_ERROR_MARKERS = ("Data doesn't exist",)
 
 
 def _number(value: Any, what: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise YahooChartError(f"{what}: expected a number or null, got {value!r}")
-    return float(value)
+    return json_number(value, what, error=YahooChartError)
+
+
+def _event_day(event: Any, zone: ZoneInfo, what: str) -> tuple[dt.date, dict[str, Any]]:
+    if not isinstance(event, dict):
+        raise YahooChartError(f"{what}: event is not an object: {event!r}")
+    stamp = event.get("date")
+    if isinstance(stamp, bool) or not isinstance(stamp, int):
+        raise YahooChartError(f"{what}: event date {stamp!r} is not epoch seconds")
+    return dt.datetime.fromtimestamp(stamp, tz=zone).date(), event
 
 
 def parse_chart(payload: Any, symbol: str) -> ChartSeries:
@@ -63,6 +69,8 @@ def parse_chart(payload: Any, symbol: str) -> ChartSeries:
     if not results:
         return ChartSeries(notes=[f"{symbol}: empty chart result"])
     result = results[0]
+    if not isinstance(result, dict):
+        raise YahooChartError(f"{symbol}: chart.result[0] is not an object")
     meta = result.get("meta") or {}
     zone_name = meta.get("exchangeTimezoneName")
     if not zone_name:
@@ -105,11 +113,11 @@ def parse_chart(payload: Any, symbol: str) -> ChartSeries:
         series.notes.append(f"{symbol}: {skipped} bar(s) without a close skipped")
 
     events = result.get("events") or {}
-    for event in (events.get("dividends") or {}).values():
-        day = dt.datetime.fromtimestamp(event["date"], tz=zone).date()
+    for raw_event in (events.get("dividends") or {}).values():
+        day, event = _event_day(raw_event, zone, f"{symbol} dividend")
         series.dividends.append((day, _number(event.get("amount"), f"{symbol} dividend")))
-    for event in (events.get("splits") or {}).values():
-        day = dt.datetime.fromtimestamp(event["date"], tz=zone).date()
+    for raw_event in (events.get("splits") or {}).values():
+        day, event = _event_day(raw_event, zone, f"{symbol} split")
         series.splits.append(
             (
                 day,

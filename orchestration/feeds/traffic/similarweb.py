@@ -8,10 +8,10 @@ then exact sums of days, whatever rule the provider uses to label its weekly row
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from orchestration.feeds.base import FeedDataError
+from orchestration.feeds.parsing import iso_date, json_number
 
 
 def parse_visits(payload: Any, *, site_id: str, domain: str, category: str) -> list[dict[str, Any]]:
@@ -27,28 +27,26 @@ def parse_visits(payload: Any, *, site_id: str, domain: str, category: str) -> l
     if str(granularity).lower() != "daily":
         raise FeedDataError(f"{where}: granularity {granularity!r}; only daily is landed")
     updated = meta.get("last_updated")
-    try:
-        last_updated = dt.date.fromisoformat(updated[:10]) if updated else None
-    except (TypeError, ValueError):
-        raise FeedDataError(f"{where}: meta.last_updated {updated!r} is not a date") from None
+    last_updated = (
+        iso_date(updated, f"{where} meta.last_updated", allow_time=True) if updated else None
+    )
     if not isinstance(payload["data"], list):
         raise FeedDataError(f"{where}: 'data' is not an array")
     rows = []
     for i, item in enumerate(payload["data"]):
-        try:
-            day = dt.date.fromisoformat(str(item["date"])[:10])
-        except (KeyError, TypeError, ValueError):
-            raise FeedDataError(f"{where} row {i}: bad or missing date in {item!r}") from None
-        visits = item.get("visits")
-        if isinstance(visits, bool) or not isinstance(visits, int | float):
-            raise FeedDataError(f"{where} {day}: visits {visits!r} is not a number")
+        if not isinstance(item, dict):
+            raise FeedDataError(f"{where} row {i}: not an object: {item!r}")
+        day = iso_date(item.get("date"), f"{where} row {i} date")
+        visits = json_number(item.get("visits"), f"{where} {day} visits")
+        if visits is None:
+            raise FeedDataError(f"{where} {day}: visits is null")
         rows.append(
             {
                 "site_id": site_id,
                 "domain": domain,
                 "category": category,
                 "date": day,
-                "visits": float(visits),
+                "visits": visits,
                 "data_last_updated": last_updated,
             }
         )
