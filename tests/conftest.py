@@ -1,0 +1,121 @@
+"""Shared test set-up: a prepared dbt manifest, isolated data folders, in-process runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.project import prepare_manifest
+from orchestration.settings import PROJECT_ROOT, RAW_DIR_ENV, WAREHOUSE_ENV
+
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+REFERENCE_MARKET_DIR = SHARED_DIR / "reference" / "market"
+FEED_ENV_VARS = ("MARKET_FEED", "MARKET_CSV_DIR", "FX_FEED", "TRAFFIC_FEED", "DOWNLOADS_FEED")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Dagster builds the dbt assets from the manifest; parse once, never at import time.
+    prepare_manifest()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """An isolated landing zone and warehouse for one pipeline run."""
+
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "warehouse.duckdb"
+
+
+@contextmanager
+def pipeline_env(workspace: Workspace, **feeds: str) -> Iterator[None]:
+    """Point the pipeline at `workspace`, with the given feed variables and no others."""
+    workspace.raw.mkdir(parents=True, exist_ok=True)
+    workspace.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(RAW_DIR_ENV, str(workspace.raw))
+        patch.setenv(WAREHOUSE_ENV, str(workspace.warehouse))
+        for name in FEED_ENV_VARS:
+            patch.delenv(name, raising=False)
+        for name, value in feeds.items():
+            patch.setenv(name, value)
+        yield
+
+
+def materialize_range(
+    first_week: str,
+    last_week: str,
+    *,
+    instance: dg.DagsterInstance | None = None,
+    selection: str | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Run every asset (or `selection`) for a partition range in one in-process run."""
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions()
+    if selection:
+        job = dg.define_asset_job("selected", selection=selection)
+        defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
+        job_def = defs.resolve_job_def("selected")
+    else:
+        job_def = defs.resolve_implicit_global_asset_job_def()
+    return job_def.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        tags={
+            "dagster/asset_partition_range_start": first_week,
+            "dagster/asset_partition_range_end": last_week,
+        },
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def demo_year(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The demo backfilled for the year exhibit 1 needs (2023-12-25 to 2024-12-16)."""
+    workspace = Workspace(tmp_path_factory.mktemp("demo"))
+    with pipeline_env(workspace):
+        result = materialize_range("2023-12-25", "2024-12-16")
+    assert result.success, _failure_text(result)
+    return workspace
+
+
+@pytest.fixture(scope="session")
+def reference_csv_year(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The same backfill with market bars from ../shared/reference/market."""
+    if not REFERENCE_MARKET_DIR.is_dir():
+        pytest.skip(f"{REFERENCE_MARKET_DIR} is absent: the reference data ships beside CI only")
+    workspace = Workspace(tmp_path_factory.mktemp("reference"))
+    with pipeline_env(workspace, MARKET_FEED="csv", MARKET_CSV_DIR=str(REFERENCE_MARKET_DIR)):
+        result = materialize_range("2023-12-25", "2024-12-16")
+    assert result.success, _failure_text(result)
+    return workspace
+
+
+def _failure_text(result: dg.ExecuteInProcessResult) -> str:
+    failures = [event for event in result.all_events if event.is_failure]
+    return "\n".join(str(event.event_specific_data) for event in failures) or "run failed"
+
+
+def as_of(day: str) -> dt.date:
+    return dt.date.fromisoformat(day)
+
+
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
