@@ -7,4 +7,4 @@ select
     cast(source as varchar) as source,
     cast(fetched_at as timestamptz) as fetched_at,
     cast(week as date) as partition_week
-from {{ source('raw', 'app_downloads') }}
+from ({{ landed('app_downloads') }}) as landed

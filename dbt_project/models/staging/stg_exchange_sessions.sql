@@ -4,4 +4,4 @@ select
     cast(date as date) as session_date,
     cast(calendar_code as varchar) as calendar_code,
     cast(is_fallback as boolean) as is_fallback
-from {{ source('raw', 'exchange_sessions') }}
+from ({{ landed('exchange_sessions') }}) as landed

@@ -6,4 +6,4 @@ select
     cast(source as varchar) as source,
     cast(fetched_at as timestamptz) as fetched_at,
     cast(week as date) as partition_week
-from {{ source('raw', 'fx_rates') }}
+from ({{ landed('fx_rates') }}) as landed

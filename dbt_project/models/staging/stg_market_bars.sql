@@ -14,4 +14,4 @@ select
     cast(source_ref as varchar) as source_ref,
     cast(fetched_at as timestamptz) as fetched_at,
     cast(week as date) as partition_week
-from {{ source('raw', 'market_bars') }}
+from ({{ landed('market_bars') }}) as landed

@@ -9,4 +9,4 @@ select
     cast(source as varchar) as source,
     cast(fetched_at as timestamptz) as fetched_at,
     cast(week as date) as partition_week
-from {{ source('raw', 'web_traffic') }}
+from ({{ landed('web_traffic') }}) as landed

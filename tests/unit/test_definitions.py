@@ -1,0 +1,105 @@
+"""The Dagster definitions: every asset, its partitions, backfill policy, checks and feeds."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.assets.raw import RAW_ASSETS
+from orchestration.feeds.base import FeedConfigError
+from orchestration.feeds.market.csv_files import CsvMarketFeed
+from orchestration.feeds.market.demo import DemoMarketFeed
+from orchestration.partitions import weekly_partitions
+from orchestration.resources import MarketFeedResource, TrafficFeedResource, feed_resources_from_env
+
+RAW_KEYS = {
+    dg.AssetKey(["raw", name])
+    for name in ("market_bars", "fx_rates", "web_traffic", "app_downloads", "exchange_sessions")
+}
+MARTS = {
+    dg.AssetKey(["marts", name])
+    for name in (
+        "stock_performance",
+        "sector_performance_weekly",
+        "web_traffic_weekly",
+        "app_downloads_weekly",
+        "app_downloads_monthly",
+    )
+}
+
+
+@pytest.fixture(scope="module")
+def asset_graph():
+    from orchestration.definitions import build_definitions
+
+    return build_definitions().resolve_asset_graph()
+
+
+def test_every_raw_dataset_and_mart_is_an_asset(asset_graph):
+    keys = set(asset_graph.get_all_asset_keys())
+    assert RAW_KEYS | MARTS <= keys
+    assert dg.AssetKey(["seeds", "watchlist"]) in keys
+    assert dg.AssetKey(["staging", "stg_market_bars"]) in keys
+
+
+def test_raw_feeds_are_weekly_and_everything_backfills_in_a_single_run(asset_graph):
+    for key in asset_graph.get_all_asset_keys():
+        node = asset_graph.get(key)
+        if not node.is_materializable:
+            continue
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+    for key in RAW_KEYS - {dg.AssetKey(["raw", "exchange_sessions"])}:
+        assert asset_graph.get(key).partitions_def == weekly_partitions, key
+    assert asset_graph.get(dg.AssetKey(["raw", "exchange_sessions"])).partitions_def is None
+
+
+def test_dbt_sources_are_the_raw_assets(asset_graph):
+    parents = asset_graph.get(dg.AssetKey(["staging", "stg_market_bars"])).parent_keys
+    assert dg.AssetKey(["raw", "market_bars"]) in parents
+    sessions = asset_graph.get(dg.AssetKey(["staging", "stg_exchange_sessions"])).parent_keys
+    assert dg.AssetKey(["raw", "exchange_sessions"]) in sessions
+
+
+def test_dbt_tests_are_asset_checks_on_the_marts(asset_graph):
+    checks = {(key.asset_key, key.name) for key in asset_graph.asset_check_keys}
+    on_stock = {
+        name for asset, name in checks if asset == dg.AssetKey(["marts", "stock_performance"])
+    }
+    assert "unique_combination_of_columns_stock_performance_symbol__as_of_date" in on_stock
+    assert any(
+        name.startswith("accepted_values_stock_performance_market_cap_unit") for name in on_stock
+    )
+    for mart in MARTS:
+        assert any(asset == mart for asset, _ in checks), f"{mart} has no check"
+
+
+def test_feeds_default_to_demo_and_follow_the_environment(monkeypatch, tmp_path):
+    for name in ("MARKET_FEED", "MARKET_CSV_DIR", "TRAFFIC_FEED"):
+        monkeypatch.delenv(name, raising=False)
+    assert isinstance(feed_resources_from_env()["market_feed"].build(), DemoMarketFeed)
+    monkeypatch.setenv("MARKET_FEED", "csv")
+    monkeypatch.setenv("MARKET_CSV_DIR", str(tmp_path))
+    resource = feed_resources_from_env()["market_feed"]
+    assert isinstance(resource.kind, dg.EnvVar), "shown in the UI as coming from the environment"
+
+
+def test_csv_market_feed_needs_a_folder():
+    with pytest.raises(FeedConfigError, match="MARKET_FEED=csv needs MARKET_CSV_DIR"):
+        MarketFeedResource(kind="csv").build()
+    with pytest.raises(FeedConfigError, match="is not a directory"):
+        MarketFeedResource(kind="csv", csv_dir="/nonexistent/folder").build()
+
+
+def test_csv_market_feed_builds_from_a_folder(tmp_path):
+    assert isinstance(MarketFeedResource(kind="csv", csv_dir=str(tmp_path)).build(), CsvMarketFeed)
+
+
+def test_an_unknown_feed_names_the_variable_and_the_choices():
+    with pytest.raises(
+        FeedConfigError, match=r"TRAFFIC_FEED='similarweb ' is not a feed .*choose one of: demo"
+    ):
+        TrafficFeedResource(kind="similarweb ").build()
+
+
+def test_raw_assets_land_through_one_factory():
+    assert {asset.key for asset in RAW_ASSETS} == RAW_KEYS
