@@ -185,10 +185,7 @@ def test_the_readme_backfill_command_records_runs_in_the_project_instance(worksp
     ]  # fmt: skip
     done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
-    with (
-        dg.instance_for_test(temp_dir=str(home)) as _,
-        dg.DagsterInstance.from_config(str(home)) as instance,
-    ):
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
         assert len(runs) == 1 and runs[0].is_success
         materialized = instance.get_materialized_partitions(dg.AssetKey(["raw", "market_bars"]))
