@@ -9,6 +9,10 @@ import dagster as dg
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    from orchestration.project import prepare_manifest_if_dev
+
+    prepare_manifest_if_dev()  # before the dbt assets read the manifest
+
     from orchestration.definitions import build_definitions
 
     return build_definitions()

@@ -18,7 +18,6 @@ from orchestration.settings import RAW_DIR_ENV
 
 
 def build_definitions() -> dg.Definitions:
-    dbt_project.prepare_if_dev()
     return dg.Definitions(
         assets=[*RAW_ASSETS, dbt_models],
         resources={

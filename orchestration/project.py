@@ -1,8 +1,10 @@
 """The dbt project as Dagster sees it, and how its manifest is prepared.
 
-Dagster reads dbt's `manifest.json` to build assets. `dagster dev` prepares it itself
-(`prepare_if_dev`); everything else calls `prepare_manifest()` first (the Makefile and
-the test suite do), so nothing runs `dbt parse` at import time.
+Dagster reads dbt's `manifest.json` to build assets. Under `dagster dev` the code location
+prepares it before loading (`prepare_manifest_if_dev`, as `DbtProject.prepare_if_dev`
+does, but with the dbt installed beside this Python); everything else calls
+`prepare_manifest()` first (the Makefile and the test suite do), so importing a module
+never runs `dbt parse`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -61,6 +64,12 @@ def prepare_manifest(project: DbtProject = dbt_project) -> Path:
             cwd=project.project_dir,
         )
     return Path(project.manifest_path)
+
+
+def prepare_manifest_if_dev() -> None:
+    """Under `dagster dev`, re-parse the dbt project when it changed."""
+    if using_dagster_dev():
+        prepare_manifest()
 
 
 if __name__ == "__main__":
