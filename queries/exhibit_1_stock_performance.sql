@@ -10,17 +10,24 @@
 --   SET VARIABLE as_of = DATE '2024-12-18';
 SET VARIABLE as_of = coalesce(getvariable('as_of'), DATE '2024-12-18');
 
+with latest as (
+    select *
+    from marts.stock_performance
+    where as_of_date <= getvariable('as_of')
+    qualify row_number() over (partition by symbol order by as_of_date desc) = 1
+)
+
+-- Every watchlist listing, in the report's order; one without a bar yet shows empty.
 select
-    sector,
-    symbol as code,
-    company,
-    round(market_cap_100m, 0) as market_cap,
-    case market_cap_unit when 'USD' then '亿美元' when 'CNY' then '亿人民币' end as unit,
-    round(100 * return_wtd, 2) as week_pct,
-    round(100 * return_mtd, 2) as month_pct,
-    round(100 * return_ytd, 2) as year_pct,
-    as_of_date
-from marts.stock_performance
-where as_of_date <= getvariable('as_of')
-qualify row_number() over (partition by symbol order by as_of_date desc) = 1
-order by display_order;
+    watchlist.sector,
+    watchlist.symbol as code,
+    watchlist.company_zh as company,
+    round(latest.market_cap_100m, 0) as market_cap,
+    case watchlist.report_unit when 'USD' then '亿美元' when 'CNY' then '亿人民币' end as unit,
+    round(100 * latest.return_wtd, 2) as week_pct,
+    round(100 * latest.return_mtd, 2) as month_pct,
+    round(100 * latest.return_ytd, 2) as year_pct,
+    latest.as_of_date
+from reference.watchlist as watchlist
+left join latest using (symbol)
+order by watchlist.display_order;
