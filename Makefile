@@ -16,7 +16,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster
 DEMO_AS_OF ?= 2024-12-18
 DEMO_RANGE ?= 2023-12-25...2024-12-16
 
-.PHONY: help install prepare demo backfill exhibit test unit dev clean
+.PHONY: help install prepare demo backfill exhibit test unit lint dev clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,10 @@ test: prepare ## Run the whole test suite
 
 unit: prepare ## Run the unit tests only (seconds)
 	$(BIN)/pytest -m "not integration"
+
+lint: install ## Check style and common mistakes (ruff)
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff format --check orchestration tests
 
 dev: prepare ## Open the Dagster UI (http://127.0.0.1:3000)
 	$(BIN)/dagster dev -w workspace.yaml

@@ -21,7 +21,17 @@ from tests.conftest import PROJECT_ROOT, materialize_range, pipeline_env
 
 pytestmark = pytest.mark.integration
 
-MARKET_ONLY = "key:raw/market_bars or key:raw/fx_rates or key:raw/exchange_sessions or key:seeds/* or key:staging/* or key:intermediate/* or key:marts/stock_performance"
+MARKET_ONLY = " or ".join(
+    [
+        "key:raw/market_bars",
+        "key:raw/fx_rates",
+        "key:raw/exchange_sessions",
+        "key:seeds/*",
+        "key:staging/*",
+        "key:intermediate/*",
+        "key:marts/stock_performance",
+    ]
+)
 
 
 def query(workspace, sql: str, *params):
@@ -104,8 +114,8 @@ def test_a_week_missing_between_two_landed_weeks_gives_null_changes_not_older_ba
         assert materialize_range("2024-12-09", "2024-12-09", selection=MARKET_ONLY).success
     rows = query(
         workspace,
-        "select week_base_date, return_wtd, month_base_date, return_mtd from marts.stock_performance "
-        "where symbol = 'NVDA.O' and as_of_date = date '2024-12-10'",
+        "select week_base_date, return_wtd, month_base_date, return_mtd "
+        "from marts.stock_performance where symbol = 'NVDA.O' and as_of_date = date '2024-12-10'",
     )
     # The week's base (12-06) was never landed: NULL, not a change from 11-29. The month's
     # base (11-29) was landed with its week.
