@@ -26,6 +26,9 @@ class FeedBatch:
     rows: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
     source_ref: str | None = None
+    # Rows of other raw datasets that came in the same payloads, by dataset name (e.g. the
+    # dividend and split events of a Yahoo chart, for raw/corporate_actions).
+    related: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class Feed(Protocol):
