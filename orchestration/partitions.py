@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -39,6 +40,11 @@ def build_weekly_partitions(start: dt.date | None = None) -> dg.WeeklyPartitions
 
 
 weekly_partitions = build_weekly_partitions()
+
+
+def report_today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in the report's time zone: days before it may have data, it may not."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(TIMEZONE)).date()
 
 
 @dataclass(frozen=True, order=True)

@@ -93,6 +93,13 @@ def watchlist() -> tuple[Listing, ...]:
     )
 
 
+def watchlist_currencies() -> list[str]:
+    """Every non-USD currency a watchlist listing trades or reports in: the FX the marts need."""
+    found = {listing.currency for listing in watchlist()}
+    found |= {listing.report_unit for listing in watchlist()}
+    return sorted(found - {"USD"})
+
+
 @cache
 def site_domains() -> tuple[SiteDomain, ...]:
     """Each tracked site's domains with their validity, clipped to when tracking starts."""

@@ -28,7 +28,7 @@ from orchestration.feeds.demo.paths import anchored_log_walk
 
 AS_OF = dt.date(2024, 12, 18)
 CALIBRATION_FILE = Path(__file__).with_name("market_calibration.csv")
-PRICE_DECIMALS = {"USD": 2, "CNY": 2, "HKD": 3, "KRW": 0, "TWD": 1}
+PRICE_DECIMALS = {"USD": 2, "CNY": 2, "HKD": 3, "KRW": 0, "TWD": 2}
 _QUARTER_MONTHS = (2, 5, 8, 11)
 _HALF_MONTHS = (6, 12)
 

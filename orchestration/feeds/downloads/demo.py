@@ -13,7 +13,7 @@ from orchestration import seeds
 from orchestration.feeds.base import FeedBatch
 from orchestration.feeds.demo import activity_model
 from orchestration.feeds.downloads.qimai import CHINA, SUCCESS, parse_downloads
-from orchestration.partitions import DateWindow
+from orchestration.partitions import DateWindow, report_today
 
 
 def downloads_payload(app: seeds.App, start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -34,7 +34,7 @@ class DemoDownloadsFeed:
     kind = "demo"
 
     def __init__(self, today: dt.date | None = None) -> None:
-        self.today = today or dt.date.today()
+        self.today = today or report_today()
 
     def fetch(self, week: DateWindow) -> FeedBatch:
         batch = FeedBatch(rows=[], source_ref="demo:qimai-pred-download")

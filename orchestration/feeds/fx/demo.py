@@ -9,14 +9,7 @@ from orchestration import seeds
 from orchestration.feeds.base import FeedBatch
 from orchestration.feeds.demo import fx_model
 from orchestration.feeds.fx.frankfurter import parse_rates
-from orchestration.partitions import DateWindow
-
-
-def watchlist_currencies() -> list[str]:
-    """Every non-USD currency a watchlist listing trades or reports in."""
-    found = {listing.currency for listing in seeds.watchlist()}
-    found |= {listing.report_unit for listing in seeds.watchlist()}
-    return sorted(found - {"USD"})
+from orchestration.partitions import DateWindow, report_today
 
 
 def rates_payload(currencies: list[str], start: dt.date, end: dt.date) -> list[dict[str, Any]]:
@@ -32,11 +25,11 @@ class DemoFxFeed:
     kind = "demo"
 
     def __init__(self, today: dt.date | None = None) -> None:
-        self.today = today or dt.date.today()
+        self.today = today or report_today()
 
     def fetch(self, week: DateWindow) -> FeedBatch:
         end = min(week.end, self.today)
         if end <= week.start:
             return FeedBatch(rows=[], notes=[f"week {week.start} has not started yet"])
-        payload = rates_payload(watchlist_currencies(), week.start, end)
+        payload = rates_payload(seeds.watchlist_currencies(), week.start, end)
         return FeedBatch(rows=parse_rates(payload), source_ref="demo:frankfurter-v2")

@@ -16,8 +16,8 @@ from orchestration import seeds
 from orchestration.feeds.base import FeedBatch
 from orchestration.feeds.demo import market_model
 from orchestration.feeds.market.symbols import wind_to_yahoo
-from orchestration.feeds.market.yahoo_chart import parse_chart
-from orchestration.partitions import DateWindow
+from orchestration.feeds.market.yahoo_chart import corporate_action_rows, parse_chart
+from orchestration.partitions import DateWindow, report_today
 
 _OPEN_TIME = dt.time(9, 30)
 
@@ -84,11 +84,13 @@ class DemoMarketFeed:
     kind = "demo"
 
     def __init__(self, today: dt.date | None = None) -> None:
-        self.today = today or dt.date.today()
+        self.today = today or report_today()
 
     def fetch(self, week: DateWindow) -> FeedBatch:
         end = min(week.end, self.today)
-        batch = FeedBatch(rows=[], source_ref="demo:yahoo-chart-v8")
+        batch = FeedBatch(
+            rows=[], source_ref="demo:yahoo-chart-v8", related={"corporate_actions": []}
+        )
         if end <= week.start:
             batch.notes.append(f"week {week.start} has not started yet: nothing to serve")
             return batch
@@ -96,4 +98,5 @@ class DemoMarketFeed:
             series = parse_chart(chart_payload(listing, week.start, end), listing.symbol)
             batch.notes.extend(series.notes)
             batch.rows.extend(series.bars)
+            batch.related["corporate_actions"].extend(corporate_action_rows(series, listing.symbol))
         return batch

@@ -128,3 +128,18 @@ def parse_chart(payload: Any, symbol: str) -> ChartSeries:
     series.dividends.sort()
     series.splits.sort()
     return series
+
+
+def corporate_action_rows(series: ChartSeries, symbol: str) -> list[dict[str, Any]]:
+    """The chart's events as raw/corporate_actions rows (split value: new shares per old)."""
+    rows = [
+        {"symbol": symbol, "date": day, "action": "dividend", "value": amount}
+        for day, amount in series.dividends
+    ]
+    for day, numerator, denominator in series.splits:
+        if not numerator or not denominator:
+            raise YahooChartError(f"{symbol} split on {day}: {numerator}:{denominator}")
+        rows.append(
+            {"symbol": symbol, "date": day, "action": "split", "value": numerator / denominator}
+        )
+    return rows

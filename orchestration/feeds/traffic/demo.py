@@ -14,7 +14,7 @@ from orchestration import seeds
 from orchestration.feeds.base import FeedBatch
 from orchestration.feeds.demo import activity_model
 from orchestration.feeds.traffic.similarweb import parse_visits
-from orchestration.partitions import DateWindow
+from orchestration.partitions import DateWindow, report_today
 
 PUBLICATION_LAG = dt.timedelta(days=9)
 
@@ -51,7 +51,7 @@ class DemoTrafficFeed:
     kind = "demo"
 
     def __init__(self, today: dt.date | None = None) -> None:
-        self.today = today or dt.date.today()
+        self.today = today or report_today()
 
     def fetch(self, week: DateWindow) -> FeedBatch:
         batch = FeedBatch(rows=[], source_ref="demo:similarweb-v5")
