@@ -1,0 +1,143 @@
+"""The live Qimai downloads feed, for a licensed or proxied endpoint speaking Qimai's envelope.
+
+Qimai (七麦数据) publishes no API (CONTRACTS.md 2). Its web app's internal API
+(`api.qimai.cn`) needs a logged-in session and a per-request `analysis` signature that
+public scrapers reverse-engineer from the site's JavaScript. This client does NOT do
+that signing, on purpose: it is fragile and may breach Qimai's terms (CONTRACTS.md 2.5,
+2.6). It calls an endpoint you are entitled to, one that answers the same shape: a
+licensed data API, or a proxy of your own that holds the session. So it has no default
+base URL.
+
+Per app with a pinned `store_app_id` (the `apps` seed; ids are resolved once through
+Qimai search and pinned, never guessed), for the days since the app is tracked:
+`GET {base}/pred/download?appid=<id>&country=cn&sdate=<first day>&edate=<last day>`, with
+the token in a header, by default `Authorization: Bearer <token>` (`token_header` and
+`token_scheme` change it; a scheme of None sends the bare token). Answers go through
+`qimai.parse_downloads`, the demo's parser. Apps with no pinned id, and apps on another
+platform than iOS (`pred/download` is the App Store endpoint), are notes.
+
+Failures: code 10605 (the IP or account is throttled; Qimai asks for about half an hour)
+and a truthy `is_logout` (the session or token expired) stop the fetch with a clear
+error and are not retried; so does any other code but 10000. The pace is one request a
+second by default: Qimai bans IPs that go faster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from orchestration import seeds
+from orchestration.feeds.base import FeedBatch, FeedConfigError
+from orchestration.feeds.downloads.qimai import QimaiError, parse_downloads
+from orchestration.feeds.http import Clock, HttpPolicy
+from orchestration.feeds.live import LiveFeed
+from orchestration.partitions import DateWindow
+
+DOWNLOAD_PATH = "/pred/download"
+THROTTLED = 10605
+DEFAULT_POLICY = HttpPolicy(rate_per_second=1.0, retries=3, backoff_factor=2.0)
+
+
+class QimaiThrottledError(QimaiError):
+    """Code 10605: the IP or account is throttled."""
+
+
+class QimaiSessionError(QimaiError):
+    """`is_logout`: the session or token expired."""
+
+
+def check_session(payload: Any, where: str) -> None:
+    """Raise the clear error for a throttled or logged-out answer; pass anything else on
+    to `parse_downloads`."""
+    if not isinstance(payload, dict):
+        return
+    message = str(payload.get("msg") or "")
+    if payload.get("is_logout"):
+        raise QimaiSessionError(
+            f"{where}: code {payload.get('code')} {message}: the session expired (is_logout); "
+            "renew the token (QIMAI_TOKEN) and run again"
+        )
+    if payload.get("code") == THROTTLED:
+        raise QimaiThrottledError(
+            f"{where}: code {THROTTLED} {message}: the IP or account is throttled; Qimai "
+            "asks to wait about 30 minutes before trying again (not retried)"
+        )
+
+
+class QimaiDownloadsFeed(LiveFeed):
+    """Daily iOS downloads of the tracked apps from a Qimai-shaped `pred/download` endpoint."""
+
+    kind = "qimai"
+    default_base_url = ""  # none: a licensed or proxied endpoint must be named
+    default_policy = DEFAULT_POLICY
+    endpoint = DOWNLOAD_PATH
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        token_header: str = "Authorization",
+        token_scheme: str | None = "Bearer",
+        apps: Iterable[seeds.App] | None = None,
+        policy: HttpPolicy | None = None,
+        clock: Clock | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        if not base_url:
+            raise FeedConfigError(
+                "the Qimai feed needs the base URL of a licensed or proxied endpoint "
+                "(QIMAI_BASE_URL); api.qimai.cn itself needs request signing this client "
+                "does not do"
+            )
+        if not token:
+            raise FeedConfigError("the Qimai feed needs a token (QIMAI_TOKEN)")
+        value = f"{token_scheme} {token}" if token_scheme else token
+        super().__init__(
+            base_url,
+            secrets=[token],
+            headers={token_header: value},
+            policy=policy,
+            clock=clock,
+            today=today,
+        )
+        self.apps = tuple(apps) if apps is not None else None  # None: the seed
+
+    def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
+        unpinned, other_platform = [], []
+        for app in self.apps or seeds.apps():
+            if not app.store_app_id:
+                unpinned.append(app.app_id)
+                continue
+            if app.platform != "ios":
+                other_platform.append(f"{app.app_id} ({app.platform})")
+                continue
+            start = max(window.start, app.tracked_from)
+            if start >= window.end:
+                continue
+            tracked = DateWindow(start, window.end)
+            response = self.http.get(
+                DOWNLOAD_PATH,
+                params={
+                    "appid": app.store_app_id,
+                    "country": "cn",
+                    "sdate": tracked.start.isoformat(),
+                    "edate": (tracked.end - dt.timedelta(days=1)).isoformat(),
+                },
+            )
+            payload = self.http.json(response)
+            check_session(payload, self.http.where(response))
+            rows = parse_downloads(payload, app_id=app.app_id, platform=app.platform)
+            batch.rows.extend(row for row in rows if row["date"] in tracked)
+        if unpinned:
+            batch.notes.append(
+                f"no store_app_id pinned in the apps seed for {len(unpinned)} app(s), not "
+                "fetched (resolve each once through Qimai search and pin it): "
+                + ", ".join(unpinned)
+            )
+        if other_platform:
+            batch.notes.append(
+                "pred/download serves iOS apps only; not fetched: " + ", ".join(other_platform)
+            )

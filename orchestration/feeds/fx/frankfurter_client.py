@@ -1,0 +1,132 @@
+"""The live Frankfurter FX feed: one v2 rates request per week, with a fallback feed.
+
+`GET {base}/v2/rates?base=usd&quotes=cny,hkd,krw,twd&from=<first day>&to=<last day>`,
+no key; the flat array goes through `frankfurter.parse_rates`, the demo's parser.
+
+A currency Frankfurter does not serve must not vanish silently (CONTRACTS.md 4: the ECB
+has no TWD; whether v2 quotes it is unconfirmed). It shows up in one of two ways: a 422
+whose message names it (the request is then made again without it), or no rows for it
+in the answer. Either way it is "missing", and:
+
+- with a `fallback` feed (e.g. `CsvFxFeed` on a folder holding `USDTWD.csv`), the
+  fallback's rows for the missing currencies in the window are added, their
+  `source_ref` prefixed with the fallback's kind (`csv:USDTWD.csv`), and a note says
+  which currencies came from it and how many rates;
+- without one, a note names the currency, and the pipeline's checks flag the gap.
+
+A 422 that names no requested currency, a non-JSON body, and a 429 or 5xx that outlasts
+the retries fail the week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from orchestration import seeds
+from orchestration.feeds.base import Feed, FeedBatch
+from orchestration.feeds.fx.frankfurter import parse_rates
+from orchestration.feeds.http import Clock, HttpPolicy
+from orchestration.feeds.live import LiveFeed
+from orchestration.partitions import DateWindow
+
+DEFAULT_BASE_URL = "https://api.frankfurter.dev"
+RATES_PATH = "/v2/rates"
+DEFAULT_POLICY = HttpPolicy(rate_per_second=2.0)
+
+
+def _message(payload: Any) -> str:
+    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+        return payload["message"]
+    return str(payload)
+
+
+def named_currencies(message: str, currencies: Iterable[str]) -> list[str]:
+    """The currencies a 422 message names, as whole words in any case ("twd", "TWD")."""
+    return [c for c in currencies if re.search(rf"\b{re.escape(c)}\b", message, re.IGNORECASE)]
+
+
+class FrankfurterFxFeed(LiveFeed):
+    """Units of each watchlist currency per USD from Frankfurter v2, with a fallback."""
+
+    kind = "frankfurter"
+    default_base_url = DEFAULT_BASE_URL
+    default_policy = DEFAULT_POLICY
+    endpoint = RATES_PATH
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        fallback: Feed | None = None,
+        currencies: Iterable[str] | None = None,
+        policy: HttpPolicy | None = None,
+        clock: Clock | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        super().__init__(base_url, policy=policy, clock=clock, today=today)
+        self.fallback = fallback
+        self.currencies = [c.upper() for c in currencies] if currencies is not None else None
+
+    def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
+        wanted = self.currencies if self.currencies is not None else seeds.watchlist_currencies()
+        rows, refused = self._rates(window, wanted)
+        batch.rows.extend(rows)
+        served = {row["currency"] for row in rows}
+        missing = {
+            currency: refused.get(currency, "not in Frankfurter's answer")
+            for currency in wanted
+            if currency not in served
+        }
+        if missing:
+            self._fill(window, missing, batch)
+
+    def _rates(
+        self, window: DateWindow, wanted: list[str]
+    ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """The rows Frankfurter serves, and why each refused currency was refused."""
+        asking, refused = list(wanted), {}
+        while asking:
+            response = self.http.get(
+                RATES_PATH,
+                params={
+                    "base": "usd",
+                    "quotes": ",".join(c.lower() for c in asking),
+                    "from": window.start.isoformat(),
+                    "to": (window.end - dt.timedelta(days=1)).isoformat(),
+                },
+                handled=(422,),
+            )
+            payload = self.http.json(response)
+            if response.status_code != 422:
+                rows = parse_rates(payload)
+                return [r for r in rows if r["currency"] in asking and r["date"] in window], refused
+            message = _message(payload)
+            named = named_currencies(message, asking)
+            if not named:
+                raise self.http.error(response, f"{message} (names no requested currency)")
+            for currency in named:
+                refused[currency] = f"refused by Frankfurter (HTTP 422: {message})"
+            asking = [c for c in asking if c not in named]
+        return [], refused
+
+    def _fill(self, window: DateWindow, missing: dict[str, str], batch: FeedBatch) -> None:
+        """Rows of the missing currencies from the fallback, and a note for each."""
+        counts = dict.fromkeys(missing, 0)
+        if self.fallback is not None:
+            fallback = self.fallback.fetch(window)
+            for row in fallback.rows:
+                if row["currency"] in missing and row["date"] in window:
+                    ref = row.get("source_ref") or fallback.source_ref or ""
+                    batch.rows.append({**row, "source_ref": f"{self.fallback.kind}:{ref}"})
+                    counts[row["currency"]] += 1
+        for currency, why in missing.items():
+            if counts[currency]:
+                outcome = f"{counts[currency]} rate(s) from the fallback {self.fallback.kind} feed"
+            elif self.fallback is not None:
+                outcome = f"the fallback {self.fallback.kind} feed has none either"
+            else:
+                outcome = "no fallback feed is configured, so it has no rates"
+            batch.notes.append(f"{currency} in {window.start}..{window.end}: {why}; {outcome}")
