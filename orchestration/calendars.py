@@ -16,11 +16,18 @@ from functools import cache
 import exchange_calendars as xcals
 import pandas as pd
 
+from orchestration.partitions import first_week
+
 log = logging.getLogger(__name__)
 
 # A fixed span keeps the result independent of today's date (exchange_calendars' own
-# default span moves with the clock). Dates outside it use the weekday fallback too.
-CALENDAR_SPAN = (dt.date(2000, 1, 1), dt.date(2040, 12, 31))
+# default span moves with the clock); it starts early enough for the year before the
+# first partition. Dates outside it use the weekday fallback too.
+CALENDAR_END = dt.date(2040, 12, 31)
+
+
+def calendar_span() -> tuple[dt.date, dt.date]:
+    return min(dt.date(2015, 1, 1), dt.date(first_week().year - 1, 1, 1)), CALENDAR_END
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,9 @@ class _Known:
 def _known_sessions(calendar_code: str) -> _Known:
     calendar_class = type(xcals.get_calendar(calendar_code))
     bound_min, bound_max = calendar_class.bound_min(), calendar_class.bound_max()
-    start = max(CALENDAR_SPAN[0], bound_min.date()) if bound_min is not None else CALENDAR_SPAN[0]
-    end = min(CALENDAR_SPAN[1], bound_max.date()) if bound_max is not None else CALENDAR_SPAN[1]
+    span_start, span_end = calendar_span()
+    start = max(span_start, bound_min.date()) if bound_min is not None else span_start
+    end = min(span_end, bound_max.date()) if bound_max is not None else span_end
     calendar = xcals.get_calendar(calendar_code, start=pd.Timestamp(start), end=pd.Timestamp(end))
     return _Known(frozenset(s.date() for s in calendar.sessions), start, end)
 

@@ -58,6 +58,23 @@ MARKET_BARS = RawDataset(
     key=("symbol", "date"),
 )
 
+CORPORATE_ACTIONS = RawDataset(
+    name="corporate_actions",
+    description=(
+        "Dividend and split events of the watchlist's listings, as the market feed reports "
+        "them: a dividend's amount per share in the trading currency on its ex-date, a "
+        "split's ratio (new shares per old) on its effective date. dbt derives adjustment "
+        "factors from them."
+    ),
+    data_fields=(
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("date", pa.date32(), nullable=False),
+        pa.field("action", pa.string(), nullable=False),  # dividend | split
+        pa.field("value", pa.float64(), nullable=False),
+    ),
+    key=("symbol", "date", "action"),
+)
+
 FX_RATES = RawDataset(
     name="fx_rates",
     description="Daily FX: units of each currency per 1 USD, on the days the source quotes.",
@@ -116,4 +133,11 @@ EXCHANGE_SESSIONS = RawDataset(
     key=("exchange", "date"),
 )
 
-RAW_DATASETS = (MARKET_BARS, FX_RATES, WEB_TRAFFIC, APP_DOWNLOADS, EXCHANGE_SESSIONS)
+RAW_DATASETS = (
+    MARKET_BARS,
+    CORPORATE_ACTIONS,
+    FX_RATES,
+    WEB_TRAFFIC,
+    APP_DOWNLOADS,
+    EXCHANGE_SESSIONS,
+)

@@ -7,23 +7,36 @@ anyway.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.project import dbt_executable, dbt_project
-from orchestration.resources import LandingZone, env_or_default, feed_resources_from_env
+from orchestration.resources import (
+    LandingZone,
+    QualityPolicyResource,
+    env_or_default,
+    feed_resources_from_env,
+)
 from orchestration.settings import RAW_DIR_ENV
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(overrides: Mapping[str, Any] | None = None) -> dg.Definitions:
+    """The project's definitions; `overrides` replaces resources by key (tests do)."""
     return dg.Definitions(
         assets=[*RAW_ASSETS, dbt_models],
         resources={
             "landing_zone": LandingZone(root=env_or_default(RAW_DIR_ENV, "")),
+            "quality_policy": QualityPolicyResource(
+                market_completeness=env_or_default("MARKET_COMPLETENESS", "warn")
+            ),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
             **feed_resources_from_env(),
+            **(overrides or {}),
         },
         executor=dg.in_process_executor,
     )

@@ -1,54 +1,135 @@
-"""Fetch, validate, land: the one path every feed's week takes into the landing zone.
+"""Fetch, audit, publish: the one path every feed's window takes into the landing zone.
 
-The feed fetches and parses; `validation` checks the rows against the dataset contract
-and adds provenance; `landing` replaces the week's partition atomically. A week that
-fails validation is not written, and its previous version stays in place.
+Write-audit-publish: the feed fetches and parses one window (a week); each dataset in the
+pull is built into a typed table (`validation`) and audited against its rules
+(`quality`); only if no ERROR rule fails is every table of the pull published, each
+replacing its previous version atomically (`landing`). A rejected pull is never
+published: the previous good partition stays, and the pull is kept under
+`raw/_rejected/` (the typed table, or the raw rows if they broke the contract) so nothing
+is lost and the failing rows can be inspected.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
 
 from orchestration.datasets import RawDataset
 from orchestration.feeds.base import Feed
-from orchestration.landing import write_partition, write_unpartitioned
-from orchestration.partitions import DateWindow
-from orchestration.validation import build_partition_table
+from orchestration.landing import (
+    read_partition,
+    rejected_file,
+    write_atomically,
+    write_partition,
+    write_unpartitioned,
+)
+from orchestration.partitions import DateWindow, report_today
+from orchestration.quality.audit import Finding, audit, contract_finding
+from orchestration.quality.policy import QualityPolicy
+from orchestration.quality.rules import AuditContext
+from orchestration.validation import ContractViolation, build_partition_table
 
 
-@dataclass(frozen=True)
+@dataclass
 class Landed:
+    """What became of one window of a pull."""
+
     window: DateWindow
-    rows: int
-    path: Path
-    notes: tuple[str, ...]
+    published: bool
+    rows: dict[str, int] = field(default_factory=dict)  # per dataset landed
+    findings: list[Finding] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
+    paths: dict[str, Path] = field(default_factory=dict)  # published or rejected files
+
+    @property
+    def rejected_by(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.blocks_publication]
+
+
+def _previous(raw_root: Path, dataset: RawDataset, window: DateWindow) -> pa.Table | None:
+    if not dataset.partitioned:
+        return None
+    return read_partition(
+        raw_root, dataset.name, window.start - dt.timedelta(days=7), schema=dataset.schema
+    )
+
+
+def _keep_rejected(path: Path, table: pa.Table | None, rows: list[dict[str, Any]]) -> Path:
+    if table is not None:
+        return write_atomically(path.with_suffix(".parquet"), table)
+    target = path.with_suffix(".jsonl")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+    return target
 
 
 def ingest(
-    dataset: RawDataset,
+    datasets: list[RawDataset],
     feed: Feed,
     window: DateWindow,
     raw_root: Path,
     *,
+    policy: QualityPolicy | None = None,
     fetched_at: dt.datetime | None = None,
+    is_latest: bool = True,
 ) -> Landed:
-    """Land one window of `dataset`: a week for partitioned datasets, else the whole span."""
+    """Land one window of a pull: `datasets[0]` from the batch's rows, the others from
+    `batch.related` (skipped when the feed does not provide them)."""
+    policy = policy or QualityPolicy()
+    fetched_at = fetched_at or dt.datetime.now(dt.UTC)
+    today = report_today(fetched_at)
     batch = feed.fetch(window)
-    table = build_partition_table(
-        dataset,
-        batch.rows,
-        window,
-        source=feed.kind,
-        source_ref=batch.source_ref,
-        fetched_at=fetched_at or dt.datetime.now(dt.UTC),
-    )
-    if dataset.partitioned:
-        path = write_partition(raw_root, dataset.name, window.start, table)
-    else:
-        path = write_unpartitioned(raw_root, dataset.name, table)
-    notes = tuple(batch.notes)
-    if table.num_rows == 0:
-        notes += (f"no {dataset.name} rows at all in {window.start}..{window.end}",)
-    return Landed(window=window, rows=table.num_rows, path=path, notes=notes)
+    pulled: dict[str, tuple[RawDataset, list[dict[str, Any]]]] = {
+        datasets[0].name: (datasets[0], batch.rows)
+    }
+    for dataset in datasets[1:]:
+        if dataset.name in batch.related:
+            pulled[dataset.name] = (dataset, batch.related[dataset.name])
+
+    tables: dict[str, pa.Table] = {}
+    landed = Landed(window=window, published=False, notes=tuple(batch.notes))
+    for name, (dataset, rows) in pulled.items():
+        try:
+            tables[name] = build_partition_table(
+                dataset, rows, window, source=feed.kind, source_ref=batch.source_ref,
+                fetched_at=fetched_at,
+            )  # fmt: skip
+        except ContractViolation as violation:
+            ctx = AuditContext(dataset=dataset, window=window, today=today, policy=policy)
+            landed.findings.append(contract_finding(ctx, violation.violations))
+    for name, table in tables.items():
+        dataset = pulled[name][0]
+        ctx = AuditContext(
+            dataset=dataset,
+            window=window,
+            today=today,
+            policy=policy,
+            previous=_previous(raw_root, dataset, window),
+            related={other: t for other, t in tables.items() if other != name},
+            is_latest=is_latest,
+        )
+        landed.findings.extend(audit(table, ctx))
+
+    landed.published = not landed.rejected_by
+    stamp = fetched_at.strftime("%Y%m%dT%H%M%S%fZ")
+    for name, (dataset, rows) in pulled.items():
+        table = tables.get(name)
+        if not landed.published:
+            path = rejected_file(raw_root, name, window.start, stamp)
+            landed.paths[name] = _keep_rejected(path, table, rows)
+            continue
+        landed.rows[name] = table.num_rows
+        if dataset.partitioned:
+            landed.paths[name] = write_partition(raw_root, name, window.start, table)
+        else:
+            landed.paths[name] = write_unpartitioned(raw_root, name, table)
+        if table.num_rows == 0:
+            landed.notes += (f"no {name} rows at all in {window.start}..{window.end}",)
+    return landed

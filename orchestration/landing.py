@@ -1,7 +1,8 @@
 """The landing zone on disk: where a partition lives and how it is replaced atomically.
 
 Layout: `<raw>/<dataset>/week=<YYYY-MM-DD>/data.parquet`, one file per weekly partition;
-`<raw>/<dataset>/data.parquet` for a dataset landed whole. A new version is written to a
+`<raw>/<dataset>/data.parquet` for a dataset landed whole; rejected pulls under
+`<raw>/_rejected/<dataset>/week=<YYYY-MM-DD>/`. A new version is written to a
 hidden temporary file in the same folder and renamed over the old one, so a reader sees
 the old partition or the new one, never half a file, and other partitions are never
 touched.
@@ -32,6 +33,11 @@ def unpartitioned_file(raw_root: Path, dataset: str) -> Path:
     return raw_root / dataset / DATA_FILE
 
 
+def rejected_file(raw_root: Path, dataset: str, window_start: dt.date, stamp: str) -> Path:
+    """Where a rejected pull is kept (suffix added by the writer): outside every glob dbt reads."""
+    return raw_root / "_rejected" / dataset / f"week={window_start.isoformat()}" / f"pulled-{stamp}"
+
+
 def write_partition(raw_root: Path, dataset: str, week_start: dt.date, table: pa.Table) -> Path:
     """Replace one weekly partition's data with `table`, atomically."""
     return write_atomically(partition_file(raw_root, dataset, week_start), table)
@@ -58,7 +64,24 @@ def write_atomically(target: Path, table: pa.Table) -> Path:
     return target
 
 
-def read_partition(raw_root: Path, dataset: str, week_start: dt.date) -> pa.Table | None:
-    """The landed partition, or None if that week was never landed."""
+def read_partition(
+    raw_root: Path, dataset: str, week_start: dt.date, schema: pa.Schema | None = None
+) -> pa.Table | None:
+    """The landed partition, or None if that week was never landed.
+
+    With `schema`, the table is given the current columns: a column added since the week
+    was landed reads as nulls (as dbt's union_by_name reads it), one dropped is left out.
+    """
     path = partition_file(raw_root, dataset, week_start)
-    return pq.read_table(path) if path.exists() else None
+    if not path.exists():
+        return None
+    table = pq.read_table(path)
+    if schema is None:
+        return table
+    columns = [
+        table.column(field.name).cast(field.type)
+        if field.name in table.column_names
+        else pa.nulls(table.num_rows, type=field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema.with_metadata(None))

@@ -1,17 +1,18 @@
-"""The contract every landed partition meets, checked before anything is written.
+"""The contract every landed partition meets: types, required values, dates in the window.
 
 `build_partition_table` turns a feed's rows into a typed Arrow table of the dataset's
-schema, or raises `ContractViolation` saying which column, which row and which value
-broke it: wrong type, a null where none is allowed, a date outside the window, or a key
-that appears twice. Nothing is coerced silently: a string where a number belongs is an
-error, not a NULL.
+schema. A row that breaks the contract (a value of the wrong type, a null where none is
+allowed, an unknown column, a date outside the window) makes it raise
+`ContractViolation`, which carries every offending row: which row, which column, which
+value and why. Nothing is coerced silently: a string where a number belongs is a
+violation, not a NULL. Rules about the values themselves (keys, ranges, completeness)
+are checks, in `orchestration.quality`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter
 from typing import Any
 
 import pyarrow as pa
@@ -24,7 +25,11 @@ SAMPLE_SIZE = 5
 
 
 class ContractViolation(FeedDataError):
-    """Rows that break a raw dataset's contract; nothing of the partition is written."""
+    """Rows that break a raw dataset's contract; `violations` lists each one."""
+
+    def __init__(self, message: str, violations: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.violations = violations
 
 
 def _convert(value: Any, field: pa.Field) -> Any:
@@ -34,26 +39,30 @@ def _convert(value: Any, field: pa.Field) -> Any:
     kind = field.type
     if pa.types.is_floating(kind):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+            raise TypeError(f"expected a number, got {type(value).__name__}")
         number = float(value)
         if math.isnan(number):
             return None
         if math.isinf(number):
-            raise TypeError(f"expected a finite number, got {value!r}")
+            raise TypeError("expected a finite number")
         return number
     if pa.types.is_string(kind):
         if not isinstance(value, str):
-            raise TypeError(f"expected text, got {type(value).__name__} {value!r}")
+            raise TypeError(f"expected text, got {type(value).__name__}")
         return value
     if pa.types.is_date(kind):
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            raise TypeError(f"expected a date, got {type(value).__name__} {value!r}")
+            raise TypeError(f"expected a date, got {type(value).__name__}")
         return value
     if pa.types.is_boolean(kind):
         if not isinstance(value, bool):
-            raise TypeError(f"expected true/false, got {type(value).__name__} {value!r}")
+            raise TypeError(f"expected true/false, got {type(value).__name__}")
         return value
     raise TypeError(f"unsupported column type {kind}")  # pragma: no cover - schema bug
+
+
+def _violation(index: int, column: str | None, value: Any, problem: str) -> dict[str, Any]:
+    return {"row": index, "column": column, "value": repr(value), "problem": problem}
 
 
 def build_partition_table(
@@ -65,46 +74,42 @@ def build_partition_table(
     source_ref: str | None,
     fetched_at: dt.datetime,
 ) -> pa.Table:
-    """Typed, checked table of one window (a week) of `dataset`, with provenance added."""
-    name = dataset.name
+    """Typed table of one window (a week) of `dataset`, with provenance, sorted by key."""
     expected = {field.name for field in dataset.data_fields} | {"source_ref"}
     columns: dict[str, list[Any]] = {field.name: [] for field in dataset.data_fields}
     refs: list[str | None] = []
+    violations: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
         refs.append(row.get("source_ref") or source_ref)
-        unknown = set(row) - expected
-        if unknown:
-            raise ContractViolation(f"{name}: row {index} has unknown columns {sorted(unknown)}")
+        for column in sorted(set(row) - expected):
+            violations.append(_violation(index, column, row[column], "unknown column"))
         for field in dataset.data_fields:
+            raw = row.get(field.name)
             try:
-                value = _convert(row.get(field.name), field)
+                value = _convert(raw, field)
             except TypeError as exc:
-                raise ContractViolation(
-                    f"{name}: row {index}, column {field.name!r}: {exc}"
-                ) from None
-            if value is None and not field.nullable:
-                raise ContractViolation(
-                    f"{name}: row {index}, column {field.name!r} is empty but required ({row})"
-                )
+                violations.append(_violation(index, field.name, raw, str(exc)))
+                value = None
+            else:
+                if value is None and not field.nullable:
+                    violations.append(_violation(index, field.name, raw, "empty but required"))
+                elif field.name == dataset.date_column and value not in window:
+                    violations.append(
+                        _violation(
+                            index,
+                            field.name,
+                            raw,
+                            f"outside {window.start}..{window.end} (end exclusive)",
+                        )
+                    )
             columns[field.name].append(value)
-
-    outside = [
-        (index, day) for index, day in enumerate(columns[dataset.date_column]) if day not in window
-    ]
-    if outside:
-        sample = ", ".join(f"row {i}: {d}" for i, d in outside[:SAMPLE_SIZE])
-        raise ContractViolation(
-            f"{name}: {len(outside)} row(s) dated outside {window.start}..{window.end} "
-            f"(end exclusive): {sample}"
+    if violations:
+        sample = "; ".join(
+            f"row {v['row']}, column {v['column']!r} {v['value']}: {v['problem']}"
+            for v in violations[:SAMPLE_SIZE]
         )
-
-    keys = Counter(zip(*(columns[k] for k in dataset.key), strict=True))
-    duplicates = [key for key, count in keys.items() if count > 1]
-    if duplicates:
-        sample = "; ".join(", ".join(map(str, key)) for key in sorted(duplicates)[:SAMPLE_SIZE])
         raise ContractViolation(
-            f"{name}: {len(duplicates)} key(s) appear more than once "
-            f"(key {', '.join(dataset.key)}): {sample}"
+            f"{dataset.name}: {len(violations)} contract violation(s): {sample}", violations
         )
 
     count = len(rows)

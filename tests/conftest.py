@@ -17,7 +17,14 @@ from orchestration.settings import PROJECT_ROOT, RAW_DIR_ENV, WAREHOUSE_ENV
 
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 REFERENCE_MARKET_DIR = SHARED_DIR / "reference" / "market"
-FEED_ENV_VARS = ("MARKET_FEED", "MARKET_CSV_DIR", "FX_FEED", "TRAFFIC_FEED", "DOWNLOADS_FEED")
+FEED_ENV_VARS = (
+    "MARKET_FEED",
+    "MARKET_CSV_DIR",
+    "FX_FEED",
+    "TRAFFIC_FEED",
+    "DOWNLOADS_FEED",
+    "MARKET_COMPLETENESS",
+)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -30,6 +37,7 @@ class Workspace:
     """An isolated landing zone and warehouse for one pipeline run."""
 
     root: Path
+    checks: tuple[dg.AssetCheckEvaluation, ...] = ()  # of the run that built it, if any
 
     @property
     def raw(self) -> Path:
@@ -61,11 +69,12 @@ def materialize_range(
     *,
     instance: dg.DagsterInstance | None = None,
     selection: str | None = None,
+    resources: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run every asset (or `selection`) for a partition range in one in-process run."""
     from orchestration.definitions import build_definitions
 
-    defs = build_definitions()
+    defs = build_definitions(resources)
     if selection:
         job = dg.define_asset_job("selected", selection=selection)
         defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
@@ -93,8 +102,8 @@ def demo_year(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     workspace = Workspace(tmp_path_factory.mktemp("demo"))
     with pipeline_env(workspace):
         result = materialize_range("2023-12-25", "2024-12-16")
-    assert result.success, _failure_text(result)
-    return workspace
+    assert result.success, failure_text(result)
+    return Workspace(workspace.root, tuple(result.get_asset_check_evaluations()))
 
 
 @pytest.fixture(scope="session")
@@ -105,11 +114,11 @@ def reference_csv_year(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     workspace = Workspace(tmp_path_factory.mktemp("reference"))
     with pipeline_env(workspace, MARKET_FEED="csv", MARKET_CSV_DIR=str(REFERENCE_MARKET_DIR)):
         result = materialize_range("2023-12-25", "2024-12-16")
-    assert result.success, _failure_text(result)
-    return workspace
+    assert result.success, failure_text(result)
+    return Workspace(workspace.root, tuple(result.get_asset_check_evaluations()))
 
 
-def _failure_text(result: dg.ExecuteInProcessResult) -> str:
+def failure_text(result: dg.ExecuteInProcessResult) -> str:
     failures = [event for event in result.all_events if event.is_failure]
     return "\n".join(str(event.event_specific_data) for event in failures) or "run failed"
 

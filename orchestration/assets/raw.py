@@ -1,16 +1,25 @@
-"""The raw assets: one asset per raw dataset, all built by one factory.
+"""The raw assets: one asset per feed, built by one factory, each landing its datasets.
 
-A weekly asset lands every week of its run's partition range (a single run covers a whole
-backfill) through `ingest.ingest`, then reports rows, notes and paths per week. A dataset
-landed whole (exchange sessions) lands its span in one piece on every run.
+A feed's asset lands every window of its run (each week of the partition range: a single
+run covers a whole backfill; or, for a dataset landed whole, its span) through
+`ingest.ingest`, which publishes a week only if its audit passes. The asset reports, per
+dataset, rows and notes per week, and one asset check result per data-quality rule.
+
+A week that fails an ERROR rule is not published, but the asset still succeeds, so that
+the feeds that were good are modelled in the same run; the dbt step leaves out the models
+of a rejected feed (see `assets.dbt`) and then fails the run, so it does not go unseen.
+The market feed's asset also lands the dividend and split events of the same payloads
+(`raw/corporate_actions`).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import dagster as dg
 
 from orchestration.datasets import (
     APP_DOWNLOADS,
+    CORPORATE_ACTIONS,
     EXCHANGE_SESSIONS,
     FX_RATES,
     MARKET_BARS,
@@ -20,6 +29,22 @@ from orchestration.datasets import (
 from orchestration.feeds.sessions import session_span
 from orchestration.ingest import Landed, ingest
 from orchestration.partitions import DateWindow, WeekWindow, weekly_partitions
+from orchestration.quality.audit import not_evaluated, report
+from orchestration.quality.rules import RULES
+
+
+def raw_key(dataset: RawDataset) -> dg.AssetKey:
+    return dg.AssetKey(["raw", dataset.name])
+
+
+@dataclass(frozen=True)
+class RawFeed:
+    """One feed's asset: the datasets it lands (the first from the batch's rows)."""
+
+    name: str
+    datasets: tuple[RawDataset, ...]
+    feed_resource_key: str
+    span: Callable[[], DateWindow] | None = None  # datasets landed whole, not by week
 
 
 def _column_schema(dataset: RawDataset) -> dg.TableSchema:
@@ -35,75 +60,116 @@ def _column_schema(dataset: RawDataset) -> dg.TableSchema:
     )
 
 
-def _summary(landed: list[Landed]) -> str:
-    lines = ["| window | rows | notes |", "|---|---:|---|"]
+def _summary(name: str, landed: list[Landed]) -> str:
+    lines = ["| window | rows | outcome | notes |", "|---|---:|---|---|"]
     for item in landed:
-        notes = "<br>".join(item.notes) if item.notes else ""
-        lines.append(f"| {item.window.start}..{item.window.end} | {item.rows} | {notes} |")
+        outcome = (
+            "published"
+            if item.published
+            else "rejected: "
+            + ", ".join(sorted({f"{f.dataset}.{f.rule.name}" for f in item.rejected_by}))
+        )
+        notes = "<br>".join(item.notes)
+        rows = item.rows.get(name, "")
+        lines.append(f"| {item.window.start}..{item.window.end} | {rows} | {outcome} | {notes} |")
     return "\n".join(lines)
 
 
-def build_raw_asset(
-    dataset: RawDataset,
-    feed_resource_key: str,
-    span: Callable[[], DateWindow] | None = None,
-) -> dg.AssetsDefinition:
-    """A raw asset landing `dataset` from the feed behind `feed_resource_key`.
+def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
+    partitions = weekly_partitions if feed.span is None else None
+    if any(dataset.partitioned != (feed.span is None) for dataset in feed.datasets):
+        raise ValueError(f"{feed.name}: a span is for, and only for, unpartitioned datasets")
 
-    Weekly-partitioned if the dataset is partitioned; otherwise landed whole over `span()`.
-    """
-    if dataset.partitioned == (span is not None):
-        raise ValueError(f"{dataset.name}: a span is for, and only for, unpartitioned datasets")
-
-    @dg.asset(
-        key=dg.AssetKey(["raw", dataset.name]),
-        description=dataset.description,
-        partitions_def=weekly_partitions if dataset.partitioned else None,
+    @dg.multi_asset(
+        name=feed.name,
+        specs=[
+            dg.AssetSpec(
+                key=raw_key(dataset),
+                description=dataset.description,
+                group_name="raw",
+                kinds={"python", "parquet"},
+                metadata={
+                    "dagster/column_schema": _column_schema(dataset),
+                    "key": ", ".join(dataset.key),
+                },
+            )
+            for dataset in feed.datasets
+        ],
+        check_specs=[
+            dg.AssetCheckSpec(rule.name, asset=raw_key(dataset), description=rule.description)
+            for dataset in feed.datasets
+            for rule in RULES[dataset.name]
+        ],
+        partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name="raw",
-        kinds={"python", "parquet"},
-        required_resource_keys={feed_resource_key, "landing_zone"},
-        metadata={"dagster/column_schema": _column_schema(dataset), "key": ", ".join(dataset.key)},
+        required_resource_keys={feed.feed_resource_key, "landing_zone", "quality_policy"},
     )
-    def raw_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        feed = getattr(context.resources, feed_resource_key).build()
+    def raw_feed_asset(context: dg.AssetExecutionContext) -> Iterator:
+        source = getattr(context.resources, feed.feed_resource_key).build()
         root = context.resources.landing_zone.path()
+        policy = context.resources.quality_policy.policy()
         windows: list[DateWindow] = (
             [WeekWindow.from_partition_key(key) for key in context.partition_keys]
-            if dataset.partitioned
-            else [span()]
+            if partitions
+            else [feed.span()]
         )
         landed: list[Landed] = []
-        for window in windows:
+        for index, window in enumerate(windows):
             try:
-                result = ingest(dataset, feed, window, root)
+                item = ingest(
+                    list(feed.datasets), source, window, root,
+                    policy=policy, is_latest=index == len(windows) - 1,
+                )  # fmt: skip
             except Exception as exc:
                 done = ", ".join(item.window.key for item in landed) or "none"
                 raise dg.Failure(
-                    description=f"{dataset.name} {window.start}..{window.end} not landed: {exc}",
-                    metadata={"weeks landed before the failure": done},
+                    description=f"{feed.name} {window.start}..{window.end} not landed: {exc}",
+                    metadata={"windows landed before the failure": done},
                 ) from exc
-            for note in result.notes:
-                context.log.warning(f"{dataset.name} {window.key}: {note}")
-            landed.append(result)
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": sum(item.rows for item in landed),
-                "windows": len(landed),
-                "feed": feed.kind,
-                "location": dg.MetadataValue.path(str(root / dataset.name)),
-                "landed": dg.MetadataValue.md(_summary(landed)),
-                "notes": sum(len(item.notes) for item in landed),
-            }
-        )
+            for note in item.notes:
+                context.log.warning(f"{feed.name} {window.key}: {note}")
+            for finding in item.rejected_by:
+                context.log.error(
+                    f"{finding.dataset} {window.key}: {finding.rule.name} failed on "
+                    f"{len(finding.failing)} row(s); the week was not published"
+                )
+            landed.append(item)
 
-    return raw_asset
+        for dataset in feed.datasets:
+            provided = [item for item in landed if dataset.name in item.paths]
+            yield dg.MaterializeResult(
+                asset_key=raw_key(dataset),
+                metadata={
+                    "dagster/row_count": sum(item.rows.get(dataset.name, 0) for item in landed),
+                    "feed": source.kind,
+                    "windows published": sum(item.published for item in provided),
+                    "windows rejected": sum(not item.published for item in provided),
+                    "location": dg.MetadataValue.path(str(root / dataset.name)),
+                    "landed": dg.MetadataValue.md(_summary(dataset.name, provided)),
+                    "notes": sum(len(item.notes) for item in provided),
+                },
+            )
+            findings = [f for item in landed for f in item.findings if f.dataset == dataset.name]
+            for rule in RULES[dataset.name]:
+                mine = [f for f in findings if f.rule.name == rule.name]
+                if mine:
+                    yield report(raw_key(dataset), rule, mine)
+                else:
+                    reason = (
+                        f"the {source.kind} feed gives no {dataset.name}"
+                        if not provided
+                        else "not evaluated: the pull broke the contract"
+                    )
+                    yield not_evaluated(raw_key(dataset), rule, reason)
+
+    return raw_feed_asset
 
 
-RAW_ASSETS = [
-    build_raw_asset(MARKET_BARS, "market_feed"),
-    build_raw_asset(FX_RATES, "fx_feed"),
-    build_raw_asset(WEB_TRAFFIC, "traffic_feed"),
-    build_raw_asset(APP_DOWNLOADS, "downloads_feed"),
-    build_raw_asset(EXCHANGE_SESSIONS, "sessions_feed", span=session_span),
-]
+RAW_FEEDS = (
+    RawFeed("raw_market", (MARKET_BARS, CORPORATE_ACTIONS), "market_feed"),
+    RawFeed("raw_fx_rates", (FX_RATES,), "fx_feed"),
+    RawFeed("raw_web_traffic", (WEB_TRAFFIC,), "traffic_feed"),
+    RawFeed("raw_app_downloads", (APP_DOWNLOADS,), "downloads_feed"),
+    RawFeed("raw_exchange_sessions", (EXCHANGE_SESSIONS,), "sessions_feed", span=session_span),
+)
+RAW_ASSETS = [build_raw_asset(feed) for feed in RAW_FEEDS]

@@ -21,9 +21,10 @@ from tests.conftest import PROJECT_ROOT, materialize_range, pipeline_env
 
 pytestmark = pytest.mark.integration
 
+MARKET_RAW = "key:raw/market_bars or key:raw/corporate_actions"
 MARKET_ONLY = " or ".join(
     [
-        "key:raw/market_bars",
+        MARKET_RAW,
         "key:raw/fx_rates",
         "key:raw/exchange_sessions",
         "key:seeds/*",
@@ -138,11 +139,9 @@ def test_a_bad_week_fails_the_run_and_leaves_the_previous_partition(workspace, t
     folder.mkdir()
     (folder / "NVDA.O.csv").write_text("date,close\n2024-12-16,134.25\n2024-12-17,130.39\n")
     with pipeline_env(workspace, MARKET_FEED="csv", MARKET_CSV_DIR=str(folder)):
-        assert materialize_range(
-            "2024-12-16", "2024-12-16", selection="key:raw/market_bars"
-        ).success
+        assert materialize_range("2024-12-16", "2024-12-16", selection=MARKET_RAW).success
         (folder / "NVDA.O.csv").write_text("date,close\n2024-12-16,134.25\n2024-12-17,13O.39\n")
-        result = materialize_range("2024-12-16", "2024-12-16", selection="key:raw/market_bars")
+        result = materialize_range("2024-12-16", "2024-12-16", selection=MARKET_RAW)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     assert "NVDA.O.csv line 3 close: '13O.39' is not a number" in str(failure.event_specific_data)
@@ -155,9 +154,12 @@ def test_a_listing_without_a_file_is_reported_not_fatal(workspace, tmp_path):
     folder.mkdir()
     (folder / "NVDA.O.csv").write_text("date,close\r\n2024-12-17,130.39\r\n2024-12-16,132.00\r\n")
     with pipeline_env(workspace, MARKET_FEED="csv", MARKET_CSV_DIR=str(folder)):
-        result = materialize_range("2024-12-16", "2024-12-16", selection="key:raw/market_bars")
+        result = materialize_range("2024-12-16", "2024-12-16", selection=MARKET_RAW)
     assert result.success
-    [materialization] = result.asset_materializations_for_node("raw__market_bars")
+    [materialization] = [
+        m for m in result.asset_materializations_for_node("raw_market")
+        if m.asset_key == dg.AssetKey(["raw", "market_bars"])
+    ]  # fmt: skip
     assert materialization.metadata["notes"].value == 1
     assert "no file in" in materialization.metadata["landed"].value
     assert "32 listing(s)" in materialization.metadata["landed"].value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 import pytest
 
@@ -14,7 +16,14 @@ from orchestration.resources import MarketFeedResource, TrafficFeedResource, fee
 
 RAW_KEYS = {
     dg.AssetKey(["raw", name])
-    for name in ("market_bars", "fx_rates", "web_traffic", "app_downloads", "exchange_sessions")
+    for name in (
+        "market_bars",
+        "corporate_actions",
+        "fx_rates",
+        "web_traffic",
+        "app_downloads",
+        "exchange_sessions",
+    )
 }
 MARTS = {
     dg.AssetKey(["marts", name])
@@ -96,10 +105,69 @@ def test_csv_market_feed_builds_from_a_folder(tmp_path):
 
 def test_an_unknown_feed_names_the_variable_and_the_choices():
     with pytest.raises(
-        FeedConfigError, match=r"TRAFFIC_FEED='similarweb ' is not a feed .*choose one of: demo"
+        FeedConfigError,
+        match=r"TRAFFIC_FEED='similarweb ' is not a feed .*choose one of: csv, demo, similarweb",
     ):
         TrafficFeedResource(kind="similarweb ").build()
 
 
 def test_raw_assets_land_through_one_factory():
-    assert {asset.key for asset in RAW_ASSETS} == RAW_KEYS
+    assert {key for asset in RAW_ASSETS for key in asset.keys} == RAW_KEYS
+
+
+def test_every_data_quality_rule_is_a_check_on_its_raw_asset(asset_graph):
+    from orchestration.quality.rules import RULES
+
+    checks = {(key.asset_key, key.name) for key in asset_graph.asset_check_keys}
+    for dataset, rules in RULES.items():
+        for rule in rules:
+            assert (dg.AssetKey(["raw", dataset]), rule.name) in checks
+
+
+@pytest.mark.parametrize(
+    ("variable", "kind", "settings", "built"),
+    [
+        ("MARKET_FEED", "yahoo", {}, "YahooMarketFeed"),
+        ("FX_FEED", "frankfurter", {}, "FrankfurterFxFeed"),
+        ("FX_FEED", "csv", {"FX_CSV_DIR": "{tmp}"}, "CsvFxFeed"),
+        ("TRAFFIC_FEED", "similarweb", {"SIMILARWEB_API_KEY": "k-123"}, "SimilarwebTrafficFeed"),
+        ("TRAFFIC_FEED", "csv", {"TRAFFIC_CSV_DIR": "{tmp}"}, "CsvTrafficFeed"),
+        (
+            "DOWNLOADS_FEED",
+            "qimai",
+            {"QIMAI_BASE_URL": "https://qimai.example", "QIMAI_TOKEN": "t-456"},
+            "QimaiDownloadsFeed",
+        ),
+        ("DOWNLOADS_FEED", "csv", {"DOWNLOADS_CSV_DIR": "{tmp}"}, "CsvDownloadsFeed"),
+    ],
+)
+def test_every_feed_is_chosen_by_its_variable(
+    monkeypatch, tmp_path, variable, kind, settings, built
+):
+    monkeypatch.setenv(variable, kind)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    resource_key = {
+        "MARKET_FEED": "market_feed",
+        "FX_FEED": "fx_feed",
+        "TRAFFIC_FEED": "traffic_feed",
+        "DOWNLOADS_FEED": "downloads_feed",
+    }[variable]
+    resource = feed_resources_from_env()[resource_key]
+    # Resolve EnvVar fields the way Dagster does when it runs the resource.
+    resolved = type(resource)(
+        **{
+            name: (os.environ[value.env_var_name] if isinstance(value, dg.EnvVar) else value)
+            for name, value in resource._get_non_default_public_field_values().items()
+        }
+    )
+    assert type(resolved.build()).__name__ == built
+
+
+def test_keys_reach_the_resources_as_env_vars_never_as_values(monkeypatch):
+    monkeypatch.setenv("SIMILARWEB_API_KEY", "k-123")
+    monkeypatch.setenv("QIMAI_TOKEN", "t-456")
+    resources = feed_resources_from_env()
+    assert resources["traffic_feed"].similarweb_api_key == dg.EnvVar("SIMILARWEB_API_KEY")
+    assert resources["downloads_feed"].qimai_token == dg.EnvVar("QIMAI_TOKEN")
+    assert "k-123" not in repr(resources) and "t-456" not in repr(resources)
