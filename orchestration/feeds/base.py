@@ -29,6 +29,11 @@ class FeedBatch:
     # Rows of other raw datasets that came in the same payloads, by dataset name (e.g. the
     # dividend and split events of a Yahoo chart, for raw/corporate_actions).
     related: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The provider responses the rows were parsed from, secrets redacted, one JSON-able
+    # record each; the landing keeps them beside the partition so a parse can be replayed.
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    # What the pull cost: requests, retries, bytes, provider credits; numbers by name.
+    cost: dict[str, float] = field(default_factory=dict)
 
 
 class Feed(Protocol):
