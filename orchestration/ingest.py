@@ -6,7 +6,8 @@ pull is built into a typed table (`validation`) and audited against its rules
 replacing its previous version atomically (`landing`). A rejected pull is never
 published: the previous good partition stays, and the pull is kept under
 `raw/_rejected/` (the typed table, or the raw rows if they broke the contract) so nothing
-is lost and the failing rows can be inspected.
+is lost and the failing rows can be inspected. The provider responses of a pull are kept
+beside what it landed (published or rejected), so its parse can be replayed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from orchestration.landing import (
     rejected_file,
     write_atomically,
     write_partition,
+    write_responses,
     write_unpartitioned,
 )
 from orchestration.partitions import DateWindow, report_today
@@ -45,6 +47,7 @@ class Landed:
     findings: list[Finding] = field(default_factory=list)
     notes: tuple[str, ...] = ()
     paths: dict[str, Path] = field(default_factory=dict)  # published or rejected files
+    cost: dict[str, float] = field(default_factory=dict)  # requests, retries, bytes, credits
 
     @property
     def rejected_by(self) -> list[Finding]:
@@ -94,7 +97,7 @@ def ingest(
             pulled[dataset.name] = (dataset, batch.related[dataset.name])
 
     tables: dict[str, pa.Table] = {}
-    landed = Landed(window=window, published=False, notes=tuple(batch.notes))
+    landed = Landed(window=window, published=False, notes=tuple(batch.notes), cost=dict(batch.cost))
     for name, (dataset, rows) in pulled.items():
         try:
             tables[name] = build_partition_table(
@@ -132,4 +135,8 @@ def ingest(
             landed.paths[name] = write_unpartitioned(raw_root, name, table)
         if table.num_rows == 0:
             landed.notes += (f"no {name} rows at all in {window.start}..{window.end}",)
+    if batch.responses:  # beside the primary dataset's file, published or rejected
+        primary = landed.paths[datasets[0].name]
+        stem = primary.stem + "-responses" if not landed.published else "responses"
+        landed.paths["responses"] = write_responses(primary.parent, batch.responses, stem)
     return landed

@@ -2,15 +2,19 @@
 
 Layout: `<raw>/<dataset>/week=<YYYY-MM-DD>/data.parquet`, one file per weekly partition;
 `<raw>/<dataset>/data.parquet` for a dataset landed whole; rejected pulls under
-`<raw>/_rejected/<dataset>/week=<YYYY-MM-DD>/`. A new version is written to a
-hidden temporary file in the same folder and renamed over the old one, so a reader sees
-the old partition or the new one, never half a file, and other partitions are never
-touched.
+`<raw>/_rejected/<dataset>/week=<YYYY-MM-DD>/`. Beside a partition, `responses.jsonl.gz`
+keeps the provider responses it was parsed from (secrets redacted), for replay.
+
+A new version is written to a hidden temporary file in the same folder and renamed over
+the old one, so a reader sees the old partition or the new one, never half a file, and
+other partitions are never touched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 import os
 import uuid
 from pathlib import Path
@@ -46,6 +50,21 @@ def write_partition(raw_root: Path, dataset: str, week_start: dt.date, table: pa
 def write_unpartitioned(raw_root: Path, dataset: str, table: pa.Table) -> Path:
     """Replace a dataset landed whole with `table`, atomically."""
     return write_atomically(unpartitioned_file(raw_root, dataset), table)
+
+
+def write_responses(folder: Path, records: list[dict], stem: str = "responses") -> Path:
+    """Keep the provider responses a pull was parsed from, gzip'd JSON lines, atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{stem}.jsonl.gz"
+    temporary = folder / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with gzip.open(temporary, "wt", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
 
 
 def write_atomically(target: Path, table: pa.Table) -> Path:

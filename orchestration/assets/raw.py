@@ -135,6 +135,10 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
                 )
             landed.append(item)
 
+        cost: dict[str, float] = {}
+        for item in landed:
+            for name, value in item.cost.items():
+                cost[name] = cost.get(name, 0) + value
         for dataset in feed.datasets:
             provided = [item for item in landed if dataset.name in item.paths]
             yield dg.MaterializeResult(
@@ -147,6 +151,11 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
                     "location": dg.MetadataValue.path(str(root / dataset.name)),
                     "landed": dg.MetadataValue.md(_summary(dataset.name, provided)),
                     "notes": sum(len(item.notes) for item in provided),
+                    **(
+                        {f"cost: {name}": value for name, value in sorted(cost.items())}
+                        if dataset is feed.datasets[0]
+                        else {}
+                    ),
                 },
             )
             findings = [f for item in landed for f in item.findings if f.dataset == dataset.name]

@@ -1,5 +1,5 @@
--- Each watchlist listing's bars with its reference data and market cap: the close as
--- traded times the shares outstanding in force that day (the feed's, else the
+-- Each watchlist listing's bars with its reference data, its adjusted close on one basis
+-- (int_adjusted_closes), and its market cap: the close as traded times the shares outstanding in force that day (the feed's, else the
 -- listing_shares seed's latest step effective on or before it), in the trading currency,
 -- in USD and in the report's unit, each converted at that day's rate or the last earlier.
 with bars as (
@@ -23,6 +23,10 @@ fx as (
     select * from {{ ref('int_fx_rates_daily') }}
 ),
 
+adjusted as (
+    select * from {{ ref('int_adjusted_closes') }}
+),
+
 enriched as (
     select
         bars.symbol,
@@ -33,7 +37,7 @@ enriched as (
         watchlist.display_order,
         bars.trade_date,
         bars.close,
-        bars.adj_close,
+        adjusted.adj_close_rebased as adj_close,
         bars.currency,
         watchlist.currency as listing_currency,
         watchlist.report_unit,
@@ -52,6 +56,9 @@ enriched as (
     from bars
     inner join watchlist
         on watchlist.symbol = bars.symbol
+    left join adjusted
+        on adjusted.symbol = bars.symbol
+        and adjusted.trade_date = bars.trade_date
     left join share_steps
         on share_steps.symbol = bars.symbol
         and bars.trade_date >= share_steps.effective_from

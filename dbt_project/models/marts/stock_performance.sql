@@ -68,7 +68,6 @@ select
     display_order,
     trade_date as as_of_date,
     close,
-    adj_close,
     currency,
     shares_outstanding,
     shares_source,
