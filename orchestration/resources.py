@@ -134,19 +134,23 @@ class FxFeedResource(FeedResource):
 
 class TrafficFeedResource(FeedResource):
     """`TRAFFIC_FEED`: demo; csv (`TRAFFIC_CSV_DIR`); similarweb (`SIMILARWEB_BASE_URL`,
-    `SIMILARWEB_API_KEY`)."""
+    `SIMILARWEB_API_KEY`, `SIMILARWEB_MIN_REMAINING`: the credits a pull needs left, about
+    26 domains x 7 days a week)."""
 
     ENV_VAR: ClassVar[str] = "TRAFFIC_FEED"
     csv_dir: str = ""
     similarweb_base_url: str = ""
     similarweb_api_key: str = ""
+    similarweb_min_remaining: int = 200  # credits the account must have left to start
 
     def factories(self) -> dict[str, Callable[[], Feed]]:
         return {
             "demo": DemoTrafficFeed,
             "csv": lambda: CsvTrafficFeed(_folder("TRAFFIC_FEED", self.csv_dir, "TRAFFIC_CSV_DIR")),
             "similarweb": lambda: SimilarwebTrafficFeed(
-                self.similarweb_base_url, self.similarweb_api_key
+                self.similarweb_base_url,
+                self.similarweb_api_key,
+                min_remaining=self.similarweb_min_remaining,
             ),
         }
 
@@ -209,6 +213,7 @@ def feed_resources_from_env() -> dict[str, FeedResource]:
             csv_dir=env("TRAFFIC_CSV_DIR"),
             similarweb_base_url=env("SIMILARWEB_BASE_URL"),
             similarweb_api_key=env("SIMILARWEB_API_KEY"),
+            similarweb_min_remaining=int(os.environ.get("SIMILARWEB_MIN_REMAINING") or 200),
         ),
         "downloads_feed": DownloadsFeedResource(
             kind=env("DOWNLOADS_FEED", "demo"),

@@ -20,10 +20,20 @@
 - secrets: the API keys and tokens it is given never appear in an error message, a
   repr or a log record. Their values are replaced with `***` wherever they occur (raw or
   URL-encoded), and so is the value of any query parameter whose name says it carries
-  one (`api_key=`, `token=`, ...), in the targets this module puts in errors and logs
-  and in the records of urllib3's loggers (`_RedactingFilter`). Errors are raised with
-  no chained exception, so no urllib3 exception (whose text holds the full URL) is
-  stored with a failed run.
+  one (`api_key=`, `token=`, ...), in the targets this module puts in errors and logs,
+  in the records of urllib3's loggers (`_RedactingFilter`), and in the recorded
+  exchanges (below). Errors are raised with no chained exception, so no urllib3
+  exception (whose text holds the full URL) is stored with a failed run;
+- recording: every answer `get` hands back to its caller is kept, in request order, as
+  one JSON-able record (`exchange_record`): provider, method, path, params, status,
+  content type and the body as text, secrets redacted from all of them. With the
+  number of attempts, retries and response bytes, they make up the client's
+  `ExchangeLog`; a feed starts a new log per pull (`start_log`) and hands both to its
+  batch (`FeedBatch.responses`, `FeedBatch.cost`);
+- replay: given a `transport` (a requests adapter, e.g. `ReplayTransport` built from
+  such records), the client sends through it instead of the network, without pacing or
+  retries, so a parse can be re-run exactly from what was recorded
+  (`orchestration.feeds.replay`).
 
 Errors are `orchestration.feeds.base.FeedDataError` subclasses (`ProviderError` and
 below). Time comes from a `Clock`, so tests of backoff and pacing run without sleeping.
@@ -37,13 +47,17 @@ import logging
 import random
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Protocol
-from urllib.parse import quote, quote_plus, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import RequestHistory, Retry
 
@@ -91,7 +105,18 @@ class ProviderTimeBoundError(ProviderError):
 
 
 class ProviderBodyError(ProviderError):
-    """The answer's body is not what the endpoint sends (HTML where JSON was due)."""
+    """The answer's body is not what the endpoint sends: empty, not JSON (an HTML page,
+    a truncated body), or JSON of the wrong shape."""
+
+
+class UnknownEntityError(ProviderHTTPError):
+    """The provider does not know what was asked for (a symbol, a domain, an app): a
+    permanent answer, never retried, that fails the pull."""
+
+
+class ReplayMismatchError(FeedDataError):
+    """A replayed request has no recorded answer left (`ReplayTransport`). Not a
+    `ProviderError`: no client code may take it for a provider's answer."""
 
 
 # --- time ------------------------------------------------------------------------------
@@ -165,11 +190,13 @@ class HttpPolicy:
 
 # --- secrets ---------------------------------------------------------------------------
 
+_SECRET_WORDS = r"key|token|secret|password|passwd|signature|crumb|auth"
 _SECRET_PARAM = re.compile(
-    r"([?&;](?:[\w.-]*(?:key|token|secret|password|passwd|signature|crumb|auth)[\w.-]*)=)"
+    rf"([?&;](?:[\w.-]*(?:{_SECRET_WORDS})[\w.-]*)=)"
     r"[^&#;:,)\]>\s'\"]*",  # the value, up to what ends it in a URL or in prose
     re.IGNORECASE,
 )
+_SECRET_NAME = re.compile(_SECRET_WORDS, re.IGNORECASE)  # a parameter name that holds one
 
 
 class Redactor:
@@ -196,6 +223,14 @@ class Redactor:
         """The path and query of `url`, redacted: what errors and logs show of a request."""
         parts = urlsplit(url)
         return self(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+    def params(self, params: Mapping[str, Any] | None) -> dict[str, str]:
+        """Query parameters as sent (values as text), redacted: a parameter whose name
+        says it holds a secret has its value replaced whatever it is."""
+        return {
+            str(name): REDACTED if _SECRET_NAME.search(str(name)) else self(str(value))
+            for name, value in (params or {}).items()
+        }
 
 
 class _RedactingFilter(logging.Filter):
@@ -256,6 +291,7 @@ class _Attempts:
     pace: Callable[[], None]  # the rate limit, before each retry too
     redact: Redactor
     count: int = 1  # attempts made so far
+    retried_bytes: int = 0  # body bytes of the answers that were retried
 
 
 class _GiveUp(Exception):
@@ -316,6 +352,7 @@ class _BoundedRetry(Retry):
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         attempts = self.attempts
         assert attempts is not None, "a _BoundedRetry is made per request by HttpClient"
+        attempts.retried_bytes += _body_bytes(response)
         policy = attempts.policy
         problem = _problem(self.history[-1], attempts.redact) if self.history else "failed"
         asked = self._retry_after(response)
@@ -344,6 +381,17 @@ class _BoundedRetry(Retry):
         attempts.count += 1
 
 
+def _body_bytes(response: BaseHTTPResponse | None) -> int:
+    """Body bytes read of an answer urllib3 drained before retrying (0 if unknown)."""
+    if response is None:
+        return 0
+    try:
+        return int(response.tell())
+    except (AttributeError, TypeError, ValueError, OSError):
+        length = (response.headers.get("Content-Length") or "").strip()
+        return int(length) if length.isdigit() else 0
+
+
 def _problem(last: RequestHistory, redact: Redactor) -> str:
     if last.status:
         return f"HTTP {last.status}"
@@ -358,14 +406,54 @@ def _connection_problem(exc: requests.RequestException, redact: Redactor) -> str
     return f"{type(reason).__name__}: {redact(str(reason))}"
 
 
+# --- recording ---------------------------------------------------------------------------
+
+
+def body_text(response: requests.Response) -> str:
+    """The body decoded as requests decodes it (the charset, else by content type, else
+    UTF-8); undecodable bytes become U+FFFD."""
+    encoding = response.encoding or "utf-8"
+    try:
+        return response.content.decode(encoding, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return response.content.decode("utf-8", errors="replace")
+
+
+@dataclass
+class ExchangeLog:
+    """What one pull of a client sent and received.
+
+    `records` are the answers handed back to the caller, in request order, one
+    `exchange_record` each (an answer reused from a cache is added again with `reuse`,
+    so a pull's records are enough to replay it). `requests` counts every attempt sent,
+    retries included, `retries` the attempts after the first of each request, and
+    `bytes` the response body bytes received, retried answers included.
+    """
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+    bytes: int = 0
+
+    def reuse(self, record: Mapping[str, Any]) -> None:
+        """Add an answer received earlier (and counted then) that this pull relied on."""
+        self.records.append(dict(record))
+
+    def cost(self) -> dict[str, float]:
+        return {"requests": self.requests, "retries": self.retries, "bytes": self.bytes}
+
+
 # --- the client ------------------------------------------------------------------------
 
 
 class HttpClient:
-    """GET requests to one provider: paced, retried, time-bounded, secrets redacted.
+    """GET requests to one provider: paced, retried, time-bounded, secrets redacted,
+    recorded.
 
     One client per provider (its session and rate limit are its own); not for use from
-    several threads at once.
+    several threads at once. With a `transport` (a requests adapter such as
+    `ReplayTransport`), requests go through it instead of the network, unpaced and
+    without retries: pacing and retrying protect a provider that is not being called.
     """
 
     def __init__(
@@ -377,6 +465,7 @@ class HttpClient:
         secrets: Iterable[str] = (),
         headers: Mapping[str, str] | None = None,
         clock: Clock | None = None,
+        transport: BaseAdapter | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -391,16 +480,28 @@ class HttpClient:
         _LOG_FILTER.redact.add(secrets)
         self._limiter = RateLimiter(self.policy.rate_per_second, self._clock)
         self._adapter = HTTPAdapter(max_retries=0)
+        self._transport = transport
         self._session = requests.Session()
-        self._session.mount("http://", self._adapter)
-        self._session.mount("https://", self._adapter)
+        mounted = transport if transport is not None else self._adapter
+        self._session.mount("http://", mounted)
+        self._session.mount("https://", mounted)
         self._session.headers.update(headers or {})
+        bind = getattr(transport, "bind", None)
+        if callable(bind):
+            bind(self.base_url)
+        self.log = ExchangeLog()
+        self.last_record: dict[str, Any] | None = None  # the record of the last answer
 
     def __repr__(self) -> str:
         return f"HttpClient({self.provider!r}, {self._redact(self.base_url)!r})"
 
     def close(self) -> None:
         self._session.close()
+
+    def start_log(self) -> ExchangeLog:
+        """Start recording a new pull: later answers and counts go to the log returned."""
+        self.log = ExchangeLog()
+        return self.log
 
     def _retry(self, attempts: _Attempts) -> _BoundedRetry:
         policy = self.policy
@@ -416,6 +517,10 @@ class HttpClient:
             attempts=attempts,
         )
 
+    def _pace(self) -> None:
+        if self._transport is None:
+            self._limiter.wait(self._host)
+
     def get(
         self,
         path: str,
@@ -425,16 +530,17 @@ class HttpClient:
         handled: Collection[int] = (),
     ) -> requests.Response:
         """GET `base_url + path`. A 2xx answer, or one whose status is in `handled` (the
-        caller reads those itself), is returned; any other raises `ProviderHTTPError`."""
+        caller reads those itself), is recorded and returned; any other raises
+        `ProviderHTTPError`."""
         target = self._redact(path + (f"?{urlencode(params)}" if params else ""))
         label = f"{self.provider}: GET {target}"
-        self._limiter.wait(self._host)
+        self._pace()
         attempts = _Attempts(
             label=label,
             started=self._clock.monotonic(),
             policy=self.policy,
             clock=self._clock,
-            pace=lambda: self._limiter.wait(self._host),
+            pace=self._pace,
             redact=self._redact,
         )
         # requests hands the adapter's `max_retries` to urllib3 on every send: a fresh
@@ -463,14 +569,35 @@ class HttpClient:
                 provider=self.provider,
                 target=target,
             )
+        finally:
+            self.log.requests += attempts.count
+            self.log.retries += attempts.count - 1
+            self.log.bytes += attempts.retried_bytes
         # Raised here, outside the except blocks, so the error chains no urllib3 exception.
         if failure is not None:
             raise failure
         assert response is not None
+        self.log.bytes += len(response.content)
         logger.debug("%s -> HTTP %d after %s", label, response.status_code, self._tries(attempts))
         if 200 <= response.status_code < 300 or response.status_code in handled:
+            self.last_record = self.exchange_record(path, params, response)
+            self.log.records.append(self.last_record)
             return response
         raise self.error(response, after=self._tries(attempts))
+
+    def exchange_record(
+        self, path: str, params: Mapping[str, Any] | None, response: requests.Response
+    ) -> dict[str, Any]:
+        """One answer as a JSON-able record, secrets redacted from every part."""
+        return {
+            "provider": self.provider,
+            "method": "GET",
+            "path": self._redact(path),
+            "params": self._redact.params(params),
+            "status": response.status_code,
+            "content_type": response.headers.get("Content-Type"),
+            "body": self._redact(body_text(response)),
+        }
 
     def _tries(self, attempts: _Attempts) -> str:
         elapsed = self._clock.monotonic() - attempts.started
@@ -490,10 +617,30 @@ class HttpClient:
     ) -> ProviderHTTPError:
         """The error for an answer the client cannot use; `detail` says why (redacted),
         else the body's excerpt does."""
+        return self._error(ProviderHTTPError, response, detail, after=after)
+
+    def unknown(
+        self,
+        response: requests.Response,
+        detail: str,
+        *,
+        kind: type[UnknownEntityError] = UnknownEntityError,
+    ) -> UnknownEntityError:
+        """The error for a provider's answer that it does not know what was asked for."""
+        return self._error(kind, response, detail)
+
+    def _error(
+        self,
+        kind: type[ProviderHTTPError],
+        response: requests.Response,
+        detail: str | None,
+        *,
+        after: str = "",
+    ) -> Any:
         reason = f" {response.reason}" if response.reason else ""
         text = self._redact(detail) if detail is not None else self.excerpt(response)
         suffix = f" (after {after})" if after else ""
-        return ProviderHTTPError(
+        return kind(
             f"{self.where(response)} -> HTTP {response.status_code}{reason}{suffix}: {text}",
             provider=self.provider,
             target=self._redact.target(response.request.url or ""),
@@ -501,15 +648,130 @@ class HttpClient:
         )
 
     def json(self, response: requests.Response) -> Any:
-        """The body as JSON, or `ProviderBodyError` (an HTML error or anti-bot page)."""
-        try:
-            return response.json()
-        except ValueError:
-            pass
+        """The body as JSON, or `ProviderBodyError` saying what it is instead: empty, an
+        HTML page (an error or anti-bot page), or not valid JSON (e.g. cut short)."""
         kind = response.headers.get("Content-Type") or "no Content-Type"
+        answered = f"{self.where(response)} -> HTTP {response.status_code} answered"
+        if not response.content.strip():
+            problem = f"{answered} an empty body ({kind}), not JSON"
+        else:
+            try:
+                return response.json()
+            except ValueError as exc:
+                excerpt = self.excerpt(response)
+                if excerpt.startswith("HTML: "):
+                    problem = f"{answered} {kind}, not JSON (an error or anti-bot page?): {excerpt}"
+                else:
+                    why = self._redact(str(exc))
+                    problem = (
+                        f"{answered} {kind} that is not valid JSON (cut short?): {why}: {excerpt}"
+                    )
         raise ProviderBodyError(
-            f"{self.where(response)} -> HTTP {response.status_code} answered {kind}, not "
-            f"JSON (an error or anti-bot page?): {self.excerpt(response)}",
+            problem, provider=self.provider, target=self._redact.target(response.request.url or "")
+        )
+
+    def shape_error(self, response: requests.Response, detail: str) -> ProviderBodyError:
+        """The error for a JSON answer whose shape is not the endpoint's."""
+        return ProviderBodyError(
+            f"{self.where(response)} -> HTTP {response.status_code}: {self._redact(detail)}",
             provider=self.provider,
             target=self._redact.target(response.request.url or ""),
         )
+
+
+# --- replay ----------------------------------------------------------------------------
+
+_RECORD_FIELDS = {"method": str, "path": str, "params": dict, "status": int, "body": str}
+_NAMES_ONLY = Redactor()  # secret values are unknown at replay; parameter names suffice
+
+
+def _record_key(method: str, path: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (method.upper(), path, tuple(sorted((str(k), str(v)) for k, v in params.items())))
+
+
+class ReplayTransport(BaseAdapter):
+    """A requests adapter that answers from recorded exchanges (`exchange_record`s)
+    instead of the network.
+
+    A request is matched on method, path (below the client's base URL) and query
+    parameters (secret ones compared as `***`, as they were recorded); the same request
+    made twice gets the recorded answers in their order. A request with no recorded
+    answer left raises `ReplayMismatchError` naming it. Mount it through
+    `HttpClient(..., transport=...)`, which binds it to the client's base URL.
+    """
+
+    def __init__(self, records: Iterable[Mapping[str, Any]]) -> None:
+        super().__init__()
+        self._base_path = ""
+        self._answers: dict[tuple[Any, ...], deque[Mapping[str, Any]]] = {}
+        self._paths: dict[str, list[dict[str, str]]] = {}
+        for i, record in enumerate(records):
+            if not isinstance(record, Mapping):
+                raise FeedDataError(f"replay: record {i} is not an object")
+            for name, kind in _RECORD_FIELDS.items():
+                if not isinstance(record.get(name), kind) or isinstance(record.get(name), bool):
+                    raise FeedDataError(
+                        f"replay: record {i} has no {name} of type {kind.__name__}: "
+                        f"{record.get(name)!r:.80}"
+                    )
+            key = _record_key(record["method"], record["path"], record["params"])
+            self._answers.setdefault(key, deque()).append(record)
+            self._paths.setdefault(record["path"], []).append(dict(record["params"]))
+
+    def bind(self, base_url: str) -> None:
+        """Match request paths below `base_url`'s path (done by `HttpClient`)."""
+        self._base_path = unquote(urlsplit(base_url).path).rstrip("/")
+
+    @property
+    def unused(self) -> list[Mapping[str, Any]]:
+        """Recorded answers no request has asked for (yet)."""
+        return [record for queue in self._answers.values() for record in queue]
+
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        path = unquote(parts.path)
+        if self._base_path and path.startswith(self._base_path):
+            path = path[len(self._base_path) :]
+        params = _NAMES_ONLY.params(dict(parse_qsl(parts.query, keep_blank_values=True)))
+        method = (request.method or "GET").upper()
+        queue = self._answers.get(_record_key(method, path, params))
+        if not queue:
+            asked = f"{method} {path}" + (f"?{urlencode(params)}" if params else "")
+            known = self._paths.get(path, [])
+            if not known:
+                why = "nothing was recorded for this path"
+            elif queue is not None:
+                why = "its recorded answers were all used"
+            else:
+                shown = "; ".join(urlencode(p) for p in known[:3])
+                why = f"{len(known)} recorded for this path with other params, e.g. {shown}"
+            raise ReplayMismatchError(f"replay: no recorded answer for {asked} ({why})")
+        return self._response(request, queue.popleft())
+
+    def _response(
+        self, request: requests.PreparedRequest, record: Mapping[str, Any]
+    ) -> requests.Response:
+        response = requests.Response()
+        response.status_code = record["status"]
+        headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        if record.get("content_type"):
+            headers["Content-Type"] = str(record["content_type"])
+        response.headers = headers
+        response.encoding = get_encoding_from_headers(headers)
+        try:
+            response._content = record["body"].encode(response.encoding or "utf-8", "replace")
+        except LookupError:
+            response._content = record["body"].encode("utf-8", "replace")
+        try:
+            response.reason = HTTPStatus(record["status"]).phrase
+        except ValueError:
+            response.reason = ""
+        response.url = request.url or ""
+        response.request = request
+        response.connection = self
+        return response
+
+    def close(self) -> None:
+        pass

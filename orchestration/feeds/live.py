@@ -1,19 +1,34 @@
-"""What every live provider client shares: its `HttpClient`, and the week it asks for.
+"""What every live provider client shares: its `HttpClient`, the week it asks for, what
+a pull records and costs, and how its errors name what failed.
 
 A live feed (`YahooMarketFeed`, `FrankfurterFxFeed`, `SimilarwebTrafficFeed`,
 `QimaiDownloadsFeed`) subclasses `LiveFeed` and implements `fetch_window`, which fills a
 batch from the provider for a window that has already happened: days from today on have
 no data yet, so they are never requested (a week that has not started is a note). The
-HTTP behaviour (pacing, retries, time bound, redaction) is `orchestration.feeds.http`'s.
+HTTP behaviour (pacing, retries, time bound, redaction, recording) is
+`orchestration.feeds.http`'s.
+
+Every `fetch` starts a new `ExchangeLog` on the client, so each week's batch carries its
+own pull: `batch.responses` (the answers the rows were parsed from, secrets redacted,
+in request order; replayable with `orchestration.feeds.replay`) and `batch.cost`
+(`requests`, `retries`, `bytes`, plus whatever the provider adds, e.g. Similarweb's
+`credits`).
+
+A `FeedDataError` raised while a feed works on one entity (a listing, a domain, an app)
+is prefixed, inside `LiveFeed.about`, with the provider, the entity and the days asked
+for, so every failure says what failed and when, whatever layer raised it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import ClassVar
 
-from orchestration.feeds.base import FeedBatch
+from requests.adapters import BaseAdapter
+
+from orchestration.feeds.base import FeedBatch, FeedDataError
 from orchestration.feeds.http import Clock, HttpClient, HttpPolicy
 from orchestration.partitions import DateWindow, report_today
 
@@ -22,6 +37,11 @@ def past_part(window: DateWindow, today: dt.date) -> DateWindow | None:
     """The days of `window` before `today` (`[start, min(end, today))`), or None if none."""
     end = min(window.end, today)
     return DateWindow(window.start, end) if end > window.start else None
+
+
+def days(window: DateWindow) -> str:
+    """The days of a half-open window, first and last inclusive: '2024-12-16..2024-12-18'."""
+    return f"{window.start}..{window.end - dt.timedelta(days=1)}"
 
 
 class LiveFeed:
@@ -43,6 +63,7 @@ class LiveFeed:
         policy: HttpPolicy | None = None,
         clock: Clock | None = None,
         today: dt.date | None = None,
+        transport: BaseAdapter | None = None,
     ) -> None:
         self.http = HttpClient(
             self.kind,
@@ -51,6 +72,7 @@ class LiveFeed:
             secrets=secrets,
             headers=headers,
             clock=clock,
+            transport=transport,
         )
         self.today = today  # None: the report's today at each fetch
 
@@ -63,13 +85,27 @@ class LiveFeed:
             source_ref=f"{self.kind}:{self.endpoint}",
             related={name: [] for name in self.related},
         )
+        log = self.http.start_log()
         window = past_part(week, self.today or report_today())
         if window is None:
             batch.notes.append(f"week {week.start} has not started yet: nothing to fetch")
         else:
             self.fetch_window(window, batch)
+        batch.responses = log.records
+        batch.cost = {**log.cost(), **batch.cost}  # fetch_window may add the provider's
         return batch
 
     def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
         """Add the provider's rows and notes for `window` (all days past) to `batch`."""
         raise NotImplementedError
+
+    @contextmanager
+    def about(self, entity: str, window: DateWindow) -> Iterator[None]:
+        """Prefix a `FeedDataError` raised inside with '<provider>: <entity>, <days>: '."""
+        try:
+            yield
+        except FeedDataError as exc:
+            prefix = f"{self.kind}: {entity}, {days(window)}: "
+            if exc.args and isinstance(exc.args[0], str) and not exc.args[0].startswith(prefix):
+                exc.args = (prefix + exc.args[0], *exc.args[1:])
+            raise

@@ -11,7 +11,7 @@ from orchestration import calendars, seeds
 from orchestration.feeds.demo import fx_model, market_model
 from orchestration.feeds.downloads.demo import DemoDownloadsFeed
 from orchestration.feeds.fx.demo import DemoFxFeed
-from orchestration.feeds.market.demo import DemoMarketFeed
+from orchestration.feeds.market.demo import DemoMarketFeed, chart_payload, split_history_payload
 from orchestration.feeds.traffic.demo import DemoTrafficFeed
 from orchestration.partitions import WeekWindow
 
@@ -177,3 +177,89 @@ def test_ten_apps_and_doubao_above_14m_in_the_week_of_2024_12_09():
     assert totals["doubao"] > 14_000_000
     assert {row["platform"] for row in rows} == {"ios"}
     assert max(totals, key=totals.get) == "doubao"
+
+
+# --- split-adjusted payloads, restored to traded prices --------------------------------
+
+SPLITTERS = [listing for listing in seeds.watchlist() if listing.symbol in ("NVDA.O", "SMCI.O")]
+
+
+def weeks_of(year: int) -> list[WeekWindow]:
+    week = WeekWindow.containing(dt.date(year, 1, 1))
+    weeks = []
+    while week.start <= dt.date(year, 12, 31):
+        weeks.append(week)
+        week = WeekWindow.from_partition_key((week.end).isoformat())
+    return weeks
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 1, 1), dt.date(2024, 12, 19)])
+def test_every_landed_2024_bar_of_the_splitters_is_the_models_traded_bar_exactly(today):
+    feed = DemoMarketFeed(today=today, listings=SPLITTERS)
+    landed = {}
+    for week in weeks_of(2024):
+        for row in feed.fetch(week).rows:
+            landed[row["symbol"], row["date"]] = row
+    for listing in SPLITTERS:
+        model = market_model.window(listing.symbol, dt.date(2024, 1, 1), dt.date(2025, 1, 1))
+        days = [bar.day for bar in model.bars if bar.day < today]
+        assert sorted(d for s, d in landed if s == listing.symbol and d.year == 2024) == days
+        for bar in model.bars:
+            if bar.day >= today:
+                continue
+            row = landed[listing.symbol, bar.day]
+            assert row["close"] == bar.close, (listing.symbol, bar.day)
+            assert (row["open"], row["high"], row["low"]) == (bar.open, bar.high, bar.low)
+            assert (row["volume"], row["adj_close"]) == (bar.volume, bar.adj_close)
+
+
+def test_every_landed_dividend_is_the_models_amount_as_paid():
+    feed = DemoMarketFeed(today=dt.date(2026, 1, 1), listings=SPLITTERS[:1])
+    landed = [
+        (action["date"], action["value"])
+        for week in weeks_of(2024)
+        for action in feed.fetch(week).related["corporate_actions"]
+        if action["action"] == "dividend"
+    ]
+    model = market_model.window("NVDA.O", dt.date(2024, 1, 1), dt.date(2025, 1, 1))
+    assert landed == list(model.dividends)
+    assert landed[0][0] < dt.date(2024, 6, 10)  # one paid before the split, restored
+
+
+def chart_closes(payload):
+    return payload["chart"]["result"][0]["indicators"]["quote"][0]["close"]
+
+
+def test_the_demo_payload_is_split_adjusted_as_of_its_fetch_like_yahoos():
+    nvda = SPLITTERS[0]
+    week = WeekWindow.from_partition_key("2024-06-03")
+    traded = [bar.close for bar in market_model.window("NVDA.O", week.start, week.end).bars]
+
+    after = chart_payload(nvda, week.start, week.end, as_of=dt.date(2026, 1, 1))
+    before = chart_payload(nvda, week.start, week.end, as_of=dt.date(2024, 6, 10))
+
+    assert chart_closes(before) == traded
+    assert chart_closes(after) == [float(f"{close / 10:.12g}") for close in traded]
+    assert after["chart"]["result"][0]["events"]["splits"] == {}  # not in that week
+    history = split_history_payload(nvda, as_of=dt.date(2026, 1, 1))
+    [event] = history["chart"]["result"][0]["events"]["splits"].values()
+    assert (event["numerator"], event["denominator"]) == (10.0, 1)
+    assert (
+        split_history_payload(nvda, as_of=dt.date(2024, 6, 10))["chart"]["result"][0]["events"][
+            "splits"
+        ]
+        == {}
+    )
+
+
+def test_the_week_of_the_split_lands_the_split_event_and_the_traded_jump():
+    nvda = SPLITTERS[0]
+    batch = DemoMarketFeed(today=dt.date(2026, 1, 1), listings=[nvda]).fetch(
+        WeekWindow.from_partition_key("2024-06-10")
+    )
+    assert {"symbol": "NVDA.O", "date": dt.date(2024, 6, 10), "action": "split", "value": 10.0} in (
+        batch.related["corporate_actions"]
+    )
+    closes = {row["date"]: row["close"] for row in batch.rows}
+    previous = market_model.window("NVDA.O", dt.date(2024, 6, 7), dt.date(2024, 6, 8)).bars[0]
+    assert previous.close / closes[dt.date(2024, 6, 10)] > 5  # traded before, split after

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from orchestration.feeds.base import Feed
+from orchestration.feeds.base import Feed, FeedDataError
 from orchestration.feeds.fx.csv_files import CsvFxFeed
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed, named_currencies
 from orchestration.feeds.http import ProviderHTTPError
@@ -143,3 +144,48 @@ def test_a_422_naming_no_requested_currency_fails(httpserver: HTTPServer) -> Non
 def test_a_422_is_read_for_whole_currency_codes_in_any_case() -> None:
     assert named_currencies("Invalid quote currency: 'twd'", ["CNY", "TWD"]) == ["TWD"]
     assert named_currencies("TWDX is not a currency", ["TWD"]) == []
+
+
+def test_the_responses_and_cost_of_a_pull_include_the_refusal(httpserver: HTTPServer) -> None:
+    refusal = {"message": "invalid quote: twd"}
+    httpserver.expect_request(
+        "/v2/rates", query_string={**ASKED, "quotes": "cny,hkd,krw,twd"}
+    ).respond_with_data(json.dumps(refusal), status=422, content_type="application/json")
+    httpserver.expect_request(
+        "/v2/rates", query_string={**ASKED, "quotes": "cny,hkd,krw"}
+    ).respond_with_data(json.dumps(answer("CNY")), content_type="application/json")
+
+    batch = feed(httpserver).fetch(WEEK)
+
+    assert batch.responses == [
+        {
+            "provider": "frankfurter",
+            "method": "GET",
+            "path": "/v2/rates",
+            "params": {**ASKED, "quotes": quotes},
+            "status": status,
+            "content_type": "application/json",
+            "body": body,
+        }
+        for quotes, status, body in [
+            ("cny,hkd,krw,twd", 422, json.dumps(refusal)),
+            ("cny,hkd,krw", 200, json.dumps(answer("CNY"))),
+        ]
+    ]
+    assert batch.cost == {
+        "requests": 2,
+        "retries": 0,
+        "bytes": len(json.dumps(refusal)) + len(json.dumps(answer("CNY"))),
+    }
+
+
+def test_an_error_names_the_provider_the_currencies_and_the_days(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v2/rates").respond_with_json([{"date": "2024-12-16"}])
+
+    with pytest.raises(FeedDataError) as caught:
+        feed(httpserver).fetch(WEEK)
+
+    assert str(caught.value) == (
+        "frankfurter: USD rates of CNY,HKD,KRW,TWD, 2024-12-16..2024-12-17: Frankfurter v2 "
+        "row 0: expected date, base, quote, rate: {'date': '2024-12-16'}"
+    )

@@ -1,5 +1,6 @@
 """The HTTP layer: retries, backoff, Retry-After, the time bound, pacing, connection
-reuse, errors and secret redaction, against local servers and a fake clock."""
+reuse, errors, secret redaction, recording and replay, against local servers and a fake
+clock."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from orchestration.feeds.http import (
     ProviderTimeBoundError,
     RateLimiter,
     Redactor,
+    ReplayMismatchError,
+    ReplayTransport,
 )
 from tests.unit.http_fakes import (
     DROP,
@@ -409,3 +412,192 @@ def test_the_client_repr_shows_no_password() -> None:
     http = HttpClient("acme", f"https://user:{SECRET}@api.example.com/base")
 
     assert repr(http) == "HttpClient('acme', 'https://user:***@api.example.com/base')"
+
+
+# --- bodies that are not JSON --------------------------------------------------------
+
+
+def test_an_empty_body_is_a_body_error_saying_so(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data("", content_type="application/json")
+    http = client(httpserver.url_for("/"), FakeClock())
+
+    with pytest.raises(ProviderBodyError) as caught:
+        http.json(http.get("/x"))
+
+    assert str(caught.value) == (
+        "acme: GET /x -> HTTP 200 answered an empty body (application/json), not JSON"
+    )
+
+
+def test_a_truncated_json_body_is_a_body_error_saying_where(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data(
+        '{"a": [1, 2', content_type="application/json"
+    )
+    http = client(httpserver.url_for("/"), FakeClock())
+
+    with pytest.raises(ProviderBodyError) as caught:
+        http.json(http.get("/x"))
+
+    assert str(caught.value) == (
+        "acme: GET /x -> HTTP 200 answered application/json that is not valid JSON (cut "
+        "short?): Expecting ',' delimiter: line 1 column 12 (char 11): {\"a\": [1, 2"
+    )
+
+
+# --- recording -------------------------------------------------------------------------
+
+
+def test_each_answer_is_recorded_with_secrets_redacted(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/x").respond_with_data(
+        f'{{"echo": "{SECRET}", "名": 1}}'.encode(), content_type="application/json"
+    )
+    http = client(httpserver.url_for("/"), FakeClock())
+
+    http.get("/v1/x", params={"q": "a b", "n": 2, "api_key": "other", "user": SECRET})
+
+    assert http.log.records == [
+        {
+            "provider": "acme",
+            "method": "GET",
+            "path": "/v1/x",
+            "params": {"q": "a b", "n": "2", "api_key": "***", "user": "***"},
+            "status": 200,
+            "content_type": "application/json",
+            "body": '{"echo": "***", "名": 1}',
+        }
+    ]
+    assert http.last_record is http.log.records[0]
+
+
+def test_handled_answers_are_recorded_and_failed_ones_are_not(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/handled").respond_with_json({"n": 1}, status=404)
+    httpserver.expect_request("/failed").respond_with_data("no", status=403)
+    http = client(httpserver.url_for("/"), FakeClock())
+
+    http.get("/handled", handled=(404,))
+    with pytest.raises(ProviderHTTPError):
+        http.get("/failed")
+
+    assert [(r["path"], r["status"]) for r in http.log.records] == [("/handled", 404)]
+
+
+def test_the_log_counts_attempts_retries_and_bytes(httpserver: HTTPServer) -> None:
+    for _ in range(2):
+        httpserver.expect_oneshot_request("/x").respond_with_data("busy!", status=429)
+    httpserver.expect_request("/x").respond_with_data("[1, 2]", content_type="application/json")
+    httpserver.expect_request("/y").respond_with_data("{}", content_type="application/json")
+    http = client(httpserver.url_for("/"), FakeClock())
+
+    http.get("/x")
+    http.get("/y")
+
+    assert http.log.cost() == {"requests": 4, "retries": 2, "bytes": 5 + 5 + 6 + 2}
+
+
+def test_failed_requests_count_their_attempts_too() -> None:
+    http = client(f"http://127.0.0.1:{closed_port()}", FakeClock(), retries=2)
+
+    with pytest.raises(ProviderConnectionError):
+        http.get("/x")
+
+    assert http.log.cost() == {"requests": 3, "retries": 2, "bytes": 0}
+    assert http.log.records == []
+
+
+def test_start_log_begins_a_new_pull(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_json({})
+    http = client(httpserver.url_for("/"), FakeClock())
+    http.get("/x")
+    first = http.log
+
+    second = http.start_log()
+    http.get("/x")
+    second.reuse(first.records[0])
+
+    assert (first.requests, len(first.records)) == (1, 1)
+    assert (second.requests, len(second.records)) == (1, 2)
+    assert second.records[1] == first.records[0]
+    assert second.records[1] is not first.records[0]
+
+
+# --- replay ----------------------------------------------------------------------------
+
+
+def record(path: str, body: str, *, status: int = 200, **params: str) -> dict[str, object]:
+    return {
+        "provider": "acme",
+        "method": "GET",
+        "path": path,
+        "params": params,
+        "status": status,
+        "content_type": "application/json",
+        "body": body,
+    }
+
+
+def test_a_replay_transport_serves_recorded_answers_without_the_network() -> None:
+    clock = FakeClock()
+    transport = ReplayTransport(
+        [record("/x", '{"n": 1}', q="1"), record("/x", '{"n": 2}', status=404, q="2")]
+    )
+    http = HttpClient(
+        "acme",
+        f"http://127.0.0.1:{closed_port()}/base",  # nothing listens: nothing may be sent
+        policy=dataclasses.replace(POLICY, rate_per_second=1.0),
+        clock=clock,
+        transport=transport,
+    )
+
+    second = http.get("/x", params={"q": 2}, handled=(404,))
+    first = http.get("/x", params={"q": "1"})
+
+    assert (first.json(), second.json()) == ({"n": 1}, {"n": 2})
+    assert (second.status_code, second.reason) == (404, "Not Found")
+    assert clock.sleeps == []  # no pacing when nothing is called
+    assert transport.unused == []
+    assert [r["params"] for r in http.log.records] == [{"q": "2"}, {"q": "1"}]
+
+
+def test_the_same_request_twice_gets_its_answers_in_recorded_order() -> None:
+    transport = ReplayTransport([record("/c", '{"left": 10}'), record("/c", '{"left": 7}')])
+    http = HttpClient("acme", "http://replay.invalid", transport=transport)
+
+    assert [http.get("/c").json() for _ in range(2)] == [{"left": 10}, {"left": 7}]
+    with pytest.raises(ReplayMismatchError, match=r"GET /c \(its recorded answers were all used"):
+        http.get("/c")
+
+
+def test_an_unmatched_request_is_a_clear_error_naming_it() -> None:
+    transport = ReplayTransport([record("/x", "{}", q="1", api_key="***")])
+    http = HttpClient("acme", "http://replay.invalid", secrets=[SECRET], transport=transport)
+
+    assert http.get("/x", params={"q": "1", "api_key": SECRET}).json() == {}  # *** matches
+    with pytest.raises(ReplayMismatchError) as caught:
+        http.get("/x", params={"q": "2"})
+    assert str(caught.value) == (
+        "replay: no recorded answer for GET /x?q=2 (1 recorded for this path with other "
+        "params, e.g. q=1&api_key=%2A%2A%2A)"
+    )
+    with pytest.raises(ReplayMismatchError, match="nothing was recorded for this path"):
+        http.get("/y")
+
+
+def test_a_replayed_body_decodes_as_it_was_recorded() -> None:
+    html = record("/p", "<html>Zürich</html>")
+    html["content_type"] = "text/html"  # no charset: requests reads it as ISO-8859-1
+    http = HttpClient("acme", "http://replay.invalid", transport=ReplayTransport([html]))
+
+    response = http.get("/p")
+
+    assert response.text == "<html>Zürich</html>"
+    assert http.log.records[0]["body"] == "<html>Zürich</html>"
+    with pytest.raises(ProviderBodyError, match="HTML: Zürich"):
+        http.json(response)
+
+
+@pytest.mark.parametrize("broken", [{"path": 3}, {"status": "200"}, {"params": None}, {}])
+def test_a_malformed_record_is_refused(broken: dict[str, object]) -> None:
+    bad = {**record("/x", "{}"), **broken} if broken else "not a record"
+
+    with pytest.raises(FeedDataError, match="replay: record 0"):
+        ReplayTransport([bad])  # type: ignore[list-item]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 from typing import Any
 
@@ -11,15 +12,16 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedConfigError
+from orchestration.feeds.base import FeedConfigError, FeedDataError
 from orchestration.feeds.downloads.qimai import QimaiError
 from orchestration.feeds.downloads.qimai_client import (
     DOWNLOAD_PATH,
     QimaiDownloadsFeed,
     QimaiSessionError,
     QimaiThrottledError,
+    QimaiUnknownAppError,
 )
-from orchestration.feeds.http import ProviderBodyError, ProviderHTTPError
+from orchestration.feeds.http import ProviderBodyError, ProviderHTTPError, UnknownEntityError
 from orchestration.partitions import WeekWindow
 from tests.unit.http_fakes import SECRET, FakeClock, pipeline_log_text
 
@@ -129,11 +131,66 @@ def test_is_logout_is_a_session_error(httpserver: HTTPServer) -> None:
         feed(httpserver, DOUBAO).fetch(WEEK)
 
 
-def test_any_other_code_is_an_error_with_the_message(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(DOWNLOAD_PATH).respond_with_json({"code": 10500, "msg": "参数错误"})
+def test_an_app_the_endpoint_does_not_know_fails_at_once(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(DOWNLOAD_PATH).respond_with_json(
+        {"code": 10500, "msg": "参数错误", "data": None}
+    )
 
-    with pytest.raises(QimaiError, match="Qimai doubao: code 10500 参数错误"):
+    with pytest.raises(QimaiUnknownAppError) as caught:
+        feed(httpserver, DOUBAO, KIMI).fetch(WEEK)
+
+    error = caught.value
+    assert isinstance(error, QimaiError)
+    assert isinstance(error, UnknownEntityError)
+    assert str(error) == (
+        "qimai: doubao (appid 1000000001), 2024-12-09..2024-12-15: qimai: GET /pred/download?"
+        "appid=1000000001&country=cn&sdate=2024-12-09&edate=2024-12-15 -> HTTP 200 OK: code "
+        "10500 参数错误 (data null): the endpoint does not know this app or refused it; check "
+        "its pinned store_app_id in the apps seed; permanent, not retried"
+    )
+    assert len(httpserver.log) == 1  # not retried, the next app not asked
+
+
+def test_code_10000_without_a_list_fails(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(DOWNLOAD_PATH).respond_with_json({"code": 10000, "data": None})
+
+    with pytest.raises(FeedDataError, match=r"^qimai: doubao \(appid 1000000001\), .*: Qimai "):
         feed(httpserver, DOUBAO).fetch(WEEK)
+
+
+def test_an_empty_list_is_an_empty_week(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(DOWNLOAD_PATH).respond_with_json(envelope([]))
+
+    batch = feed(httpserver, DOUBAO).fetch(WEEK)
+
+    assert (batch.rows, batch.notes) == ([], [])
+
+
+def test_the_responses_and_cost_of_a_pull(httpserver: HTTPServer) -> None:
+    body = json.dumps(envelope([[MIDNIGHT_CN_MS[9], 152340]]), ensure_ascii=False)  # 成功
+    httpserver.expect_request(DOWNLOAD_PATH).respond_with_data(
+        body.encode(), content_type="application/json"
+    )
+
+    batch = feed(httpserver, DOUBAO).fetch(WEEK)
+
+    assert batch.responses == [
+        {
+            "provider": "qimai",
+            "method": "GET",
+            "path": "/pred/download",
+            "params": {
+                "appid": "1000000001",
+                "country": "cn",
+                "sdate": "2024-12-09",
+                "edate": "2024-12-15",
+            },
+            "status": 200,
+            "content_type": "application/json",
+            "body": body,
+        }
+    ]
+    assert batch.cost == {"requests": 1, "retries": 0, "bytes": len(body.encode())}
 
 
 def test_an_html_answer_is_an_error(httpserver: HTTPServer) -> None:

@@ -1,4 +1,5 @@
-"""SimilarwebTrafficFeed against a local server speaking API v5, and its error mapping."""
+"""SimilarwebTrafficFeed against a local server speaking API v5: requests, the budget check
+around a pull and the credits it reports, and the error mapping."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from werkzeug import Request, Response
 
 from orchestration import seeds
 from orchestration.feeds.base import FeedConfigError, FeedDataError
-from orchestration.feeds.http import ProviderError, ProviderHTTPError
+from orchestration.feeds.http import ProviderError, ProviderHTTPError, UnknownEntityError
 from orchestration.feeds.traffic.similarweb_client import (
+    CAPABILITIES_PATH,
     DEFAULT_POLICY,
     TRAFFIC_PATH,
+    SimilarwebBudgetError,
     SimilarwebTrafficFeed,
     application_error,
 )
@@ -43,14 +46,32 @@ def answer(domain: str, days: list[str], visits: float) -> dict[str, Any]:
     }
 
 
+def capabilities(server: HTTPServer, *remaining: float, allowance: float = 10000) -> None:
+    """Answer /user-capabilities with `remaining` credits, one value per call in turn
+    (the last repeats)."""
+    left = list(remaining or (5000,))
+
+    def handler(request: Request) -> Response:
+        value = left.pop(0) if len(left) > 1 else left[0]
+        body = {"allowance": allowance, "user_remaining": value}
+        return Response(json.dumps(body), content_type="application/json")
+
+    server.expect_request(CAPABILITIES_PATH).respond_with_handler(handler)
+
+
 def serve(server: HTTPServer, answers: dict[str, tuple[int, Any]]) -> None:
-    """Answer each domain with its (status, JSON body)."""
+    """Answer each domain with its (status, JSON body), and the budget checks."""
 
     def handler(request: Request) -> Response:
         status, body = answers[request.args["domain"]]
         return Response(json.dumps(body), status=status, content_type="application/json")
 
+    capabilities(server)
     server.expect_request(TRAFFIC_PATH).respond_with_handler(handler)
+
+
+def traffic_requests(server: HTTPServer) -> list[Request]:
+    return [request for request, _ in server.log if request.path == TRAFFIC_PATH]
 
 
 def row(domain: str, day: str, visits: float, site_id: str = "chatgpt") -> dict[str, Any]:
@@ -65,11 +86,20 @@ def row(domain: str, day: str, visits: float, site_id: str = "chatgpt") -> dict[
 
 
 def feed(
-    server: HTTPServer | str, domains: list[seeds.SiteDomain], clock: FakeClock | None = None
+    server: HTTPServer | str,
+    domains: list[seeds.SiteDomain],
+    clock: FakeClock | None = None,
+    **options: Any,
 ) -> SimilarwebTrafficFeed:
     url = server if isinstance(server, str) else server.url_for("/")
     return SimilarwebTrafficFeed(
-        url, SECRET, domains=domains, policy=NO_JITTER, clock=clock or FakeClock(), today=TODAY
+        url,
+        SECRET,
+        domains=domains,
+        policy=NO_JITTER,
+        clock=clock or FakeClock(),
+        today=TODAY,
+        **options,
     )
 
 
@@ -90,7 +120,7 @@ def test_each_domain_is_asked_for_the_days_it_was_valid(httpserver: HTTPServer) 
         row("chatgpt.com", "2024-05-16", 2.25),
     ]
     assert batch.notes == []
-    old, new = (request for request, _ in httpserver.log)
+    old, new = traffic_requests(httpserver)
     assert dict(old.args) == {
         "domain": "chat.openai.com",
         "metrics": "visits",
@@ -105,7 +135,7 @@ def test_each_domain_is_asked_for_the_days_it_was_valid(httpserver: HTTPServer) 
     assert old.headers["api-key"] == SECRET
 
 
-def test_401_data_not_found_is_a_note_for_that_site(httpserver: HTTPServer) -> None:
+def test_401_data_not_found_fails_the_pull_naming_the_domain(httpserver: HTTPServer) -> None:
     serve(
         httpserver,
         {
@@ -115,42 +145,69 @@ def test_401_data_not_found_is_a_note_for_that_site(httpserver: HTTPServer) -> N
     )
     later = WeekWindow.from_partition_key("2024-05-20")
 
-    batch = feed(httpserver, CHATGPT[1:] + CLAUDE).fetch(later)
+    with pytest.raises(UnknownEntityError) as caught:
+        feed(httpserver, CHATGPT[1:] + CLAUDE).fetch(later)
 
-    assert batch.rows == [row("claude.ai", "2024-05-20", 3.0, site_id="claude")]
-    assert batch.notes == [
-        'chatgpt: Similarweb has no data for chatgpt.com ({"meta": {"status": "Error", '
-        '"error_message": "Data not found"}}); check the domain (lowercase, no scheme, www. or '
-        "path)"
-    ]
+    message = str(caught.value)
+    assert message.startswith(
+        "similarweb: chatgpt.com (site chatgpt), 2024-05-20..2024-05-26: similarweb: GET "
+        f"{TRAFFIC_PATH}?domain=chatgpt.com&"
+    )
+    assert message.endswith(
+        '-> HTTP 401 UNAUTHORIZED: unknown domain: Similarweb answered Data not found ({"meta": '
+        '{"status": "Error", "error_message": "Data not found"}}); check the domain in the '
+        "site_domains seed (lowercase, no scheme, www. or path); permanent, not retried"
+    )
+    assert len(traffic_requests(httpserver)) == 1  # not retried, claude.ai not asked
+
+
+def test_a_site_before_its_tracked_from_date_is_not_asked(httpserver: HTTPServer) -> None:
+    ideogram = [domain for domain in seeds.site_domains() if domain.site_id == "ideogram"]
+    assert ideogram[0].valid_from == dt.date(2024, 7, 11)
+
+    batch = feed(httpserver, ideogram).fetch(WeekWindow.from_partition_key("2024-07-01"))
+
+    assert (batch.rows, batch.notes) == ([], [])
+    assert httpserver.log == []  # no data call, so no budget check either
+
+
+def test_an_empty_answer_is_an_empty_week(httpserver: HTTPServer) -> None:
+    serve(httpserver, {"chatgpt.com": (200, answer("chatgpt.com", [], 0))})
+
+    batch = feed(httpserver, CHATGPT[1:]).fetch(WEEK)
+
+    assert (batch.rows, batch.notes) == ([], [])
 
 
 def test_401_invalid_key_stops_the_whole_fetch(httpserver: HTTPServer) -> None:
+    capabilities(httpserver)
     httpserver.expect_request(TRAFFIC_PATH).respond_with_data("invalid API key", status=401)
 
     with pytest.raises(ProviderHTTPError, match=r"invalid API key \(invalid API key\); stopping"):
         feed(httpserver, CHATGPT + CLAUDE).fetch(WEEK)
 
-    assert len(httpserver.log) == 1  # not retried, no other domain asked
+    assert len(traffic_requests(httpserver)) == 1  # not retried, no other domain asked
 
 
 def test_401_naming_neither_key_nor_data_stops_the_fetch(httpserver: HTTPServer) -> None:
+    capabilities(httpserver)
     httpserver.expect_request(TRAFFIC_PATH).respond_with_data("Unauthorized", status=401)
 
     with pytest.raises(ProviderHTTPError, match="naming neither the key nor missing data"):
         feed(httpserver, CHATGPT + CLAUDE).fetch(WEEK)
 
-    assert len(httpserver.log) == 1
+    assert len(traffic_requests(httpserver)) == 1
 
 
 def test_403_invalid_key_or_no_credits_stops_the_fetch(httpserver: HTTPServer) -> None:
+    capabilities(httpserver)
     httpserver.expect_request(TRAFFIC_PATH).respond_with_data("Forbidden", status=403)
 
     with pytest.raises(ProviderHTTPError, match="invalid API key or out of data credits") as caught:
         feed(httpserver, CHATGPT + CLAUDE).fetch(WEEK)
 
     assert caught.value.status == 403
-    assert len(httpserver.log) == 1
+    assert len(traffic_requests(httpserver)) == 1
 
 
 @pytest.mark.parametrize(
@@ -183,7 +240,7 @@ def test_application_codes_101_to_103_stop_with_the_provider_message(
         feed(httpserver, CHATGPT).fetch(WEEK)
 
     assert str(caught.value).endswith(f": {expected}; not retried")
-    assert len(httpserver.log) == 1
+    assert len(traffic_requests(httpserver)) == 1
 
 
 def test_application_codes_are_read_from_the_status_too() -> None:
@@ -193,6 +250,7 @@ def test_application_codes_are_read_from_the_status_too() -> None:
 
 
 def test_429_is_retried_after_a_backoff(httpserver: HTTPServer) -> None:
+    capabilities(httpserver)
     httpserver.expect_oneshot_request(TRAFFIC_PATH).respond_with_data("slow down", status=429)
     httpserver.expect_request(TRAFFIC_PATH).respond_with_json(
         answer("chatgpt.com", ["2024-05-16"], 2.25)
@@ -202,18 +260,139 @@ def test_429_is_retried_after_a_backoff(httpserver: HTTPServer) -> None:
     batch = feed(httpserver, CHATGPT[1:], clock).fetch(WEEK)
 
     assert batch.rows == [row("chatgpt.com", "2024-05-16", 2.25)]
-    assert len(httpserver.log) == 2
-    assert clock.sleeps == [1.0]
+    assert len(traffic_requests(httpserver)) == 2
+    assert clock.sleeps == pytest.approx(
+        [0.2, 1.0, 0.2]
+    )  # pace after the budget check, backoff, pace
+    assert (batch.cost["requests"], batch.cost["retries"]) == (4, 1)
 
 
 def test_requests_are_paced_at_five_a_second(httpserver: HTTPServer) -> None:
+    capabilities(httpserver)
     httpserver.expect_request(TRAFFIC_PATH).respond_with_json(answer("x", [], 0))
     clock = FakeClock()
 
     feed(httpserver, CHATGPT + CLAUDE, clock).fetch(WEEK)
 
-    assert len(httpserver.log) == 3
-    assert clock.sleeps == [0.2, 0.2]
+    assert len(httpserver.log) == 5  # budget check, 3 domains, budget check
+    assert clock.sleeps == pytest.approx([0.2, 0.2, 0.2, 0.2])
+
+
+# --- the budget ------------------------------------------------------------------------
+
+
+def test_the_pull_reports_the_credits_it_spent(httpserver: HTTPServer) -> None:
+    capabilities(httpserver, 4989, 4975)
+    httpserver.expect_request(TRAFFIC_PATH).respond_with_json(
+        answer("chatgpt.com", ["2024-05-16"], 2.25)
+    )
+
+    batch = feed(httpserver, CHATGPT[1:]).fetch(WEEK)
+
+    paths = [request.path for request, _ in httpserver.log]
+    assert paths == [CAPABILITIES_PATH, TRAFFIC_PATH, CAPABILITIES_PATH]
+    first = httpserver.log[0][0]
+    assert first.headers["api-key"] == SECRET  # the key as for data calls, not in the URL
+    assert dict(first.args) == {}
+    assert batch.cost["credits"] == 14
+    assert batch.cost["requests"] == 3
+    assert [record["path"] for record in batch.responses] == paths
+    assert batch.notes == []
+
+
+def test_too_few_credits_left_stops_before_any_data_call(httpserver: HTTPServer) -> None:
+    capabilities(httpserver, 99)
+
+    with pytest.raises(SimilarwebBudgetError) as caught:
+        feed(httpserver, CHATGPT + CLAUDE).fetch(WEEK)
+
+    assert str(caught.value) == (
+        "similarweb: budget check before the pull of 2024-05-13..2024-05-19: 99 data credits "
+        "left of 10000, below the minimum of 100 this feed keeps (min_remaining); nothing is "
+        "pulled"
+    )
+    assert traffic_requests(httpserver) == []
+
+
+def test_the_minimum_is_configurable(httpserver: HTTPServer) -> None:
+    capabilities(httpserver, 99)
+    httpserver.expect_request(TRAFFIC_PATH).respond_with_json(answer("x", [], 0))
+
+    batch = feed(httpserver, CHATGPT[1:], min_remaining=50).fetch(WEEK)
+
+    assert batch.cost["credits"] == 0
+    with pytest.raises(SimilarwebBudgetError, match="below the minimum of 500 "):
+        feed(httpserver, CHATGPT[1:], min_remaining=500).fetch(WEEK)
+
+
+@pytest.mark.parametrize(
+    ("answer_kind", "reason"),
+    [
+        ("500", "HTTP 500 INTERNAL SERVER ERROR (after 5 attempts in 15.0 s): down"),
+        ("html", "not JSON (an error or anti-bot page?): HTML: sign in"),
+        ("no remaining", "not a /user-capabilities answer (user_remaining is None, not a number)"),
+        ("text remaining", "not a /user-capabilities answer (user_remaining is '4989', not a"),
+        ("401", "HTTP 401 UNAUTHORIZED (after 1 attempt in 0.0 s): invalid API key"),
+    ],
+)
+def test_a_failed_budget_check_stops_the_pull(
+    httpserver: HTTPServer, answer_kind: str, reason: str
+) -> None:
+    handler = httpserver.expect_request(CAPABILITIES_PATH)
+    if answer_kind == "500":
+        handler.respond_with_data("down", status=500)
+    elif answer_kind == "html":
+        handler.respond_with_data("<html><body>sign in</body></html>", content_type="text/html")
+    elif answer_kind == "no remaining":
+        handler.respond_with_json({"allowance": 10000})
+    elif answer_kind == "text remaining":
+        handler.respond_with_json({"allowance": 10000, "user_remaining": "4989"})
+    else:
+        handler.respond_with_data("invalid API key", status=401)
+
+    with pytest.raises(SimilarwebBudgetError) as caught:
+        feed(httpserver, CHATGPT + CLAUDE).fetch(WEEK)
+
+    assert str(caught.value).startswith(
+        "similarweb: budget check before the pull of 2024-05-13..2024-05-19 failed, so nothing "
+        "is pulled (never without a budget check): similarweb: GET /user-capabilities -> HTTP "
+    )
+    assert reason in str(caught.value)
+    assert traffic_requests(httpserver) == []
+
+
+def test_a_failed_check_after_the_pull_keeps_the_rows_and_says_so(httpserver: HTTPServer) -> None:
+    answers = iter([{"allowance": 10000, "user_remaining": 4989}, {"allowance": 10000}])
+    httpserver.expect_request(CAPABILITIES_PATH).respond_with_handler(
+        lambda request: Response(json.dumps(next(answers)), content_type="application/json")
+    )
+    httpserver.expect_request(TRAFFIC_PATH).respond_with_json(
+        answer("chatgpt.com", ["2024-05-16"], 2.25)
+    )
+
+    batch = feed(httpserver, CHATGPT[1:]).fetch(WEEK)
+
+    assert batch.rows == [row("chatgpt.com", "2024-05-16", 2.25)]
+    assert "credits" not in batch.cost
+    [note] = batch.notes
+    assert note.startswith(
+        "the budget check after the pull of 2024-05-13..2024-05-19 failed, so the credits it "
+        "spent are unknown (similarweb: GET /user-capabilities -> HTTP 200: not a "
+        "/user-capabilities answer (user_remaining is None, not a number)"
+    )
+
+
+def test_credits_that_went_up_are_reported_with_a_note(httpserver: HTTPServer) -> None:
+    capabilities(httpserver, 20, 10000)
+    httpserver.expect_request(TRAFFIC_PATH).respond_with_json(answer("x", [], 0))
+
+    batch = feed(httpserver, CHATGPT[1:], min_remaining=10).fetch(WEEK)
+
+    assert batch.cost["credits"] == -9980
+    assert batch.notes == [
+        "credits left went up during the pull of 2024-05-13..2024-05-19 (20 -> 10000): the "
+        "allowance was renewed, or credits were added"
+    ]
 
 
 def test_an_empty_key_is_a_config_error() -> None:
@@ -235,6 +414,7 @@ def test_the_key_never_shows_in_errors_or_logs(
     httpserver: HTTPServer, caplog: pytest.LogCaptureFixture, failure: str
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    capabilities(httpserver)
     handler = httpserver.expect_request(TRAFFIC_PATH)
     if failure == "bad key echoed":
         handler.respond_with_data(f"invalid API key {SECRET}", status=401)

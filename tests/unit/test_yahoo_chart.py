@@ -1,15 +1,26 @@
-"""parse_chart (Yahoo v8 chart payloads) and wind_to_yahoo (Wind code -> Yahoo symbol)."""
+"""parse_chart (Yahoo v8 chart payloads), restoring traded prices from split-adjusted ones,
+and wind_to_yahoo (Wind code -> Yahoo symbol)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from orchestration.feeds.base import FeedDataError
 from orchestration.feeds.market.symbols import wind_to_yahoo
-from orchestration.feeds.market.yahoo_chart import ChartSeries, YahooChartError, parse_chart
+from orchestration.feeds.market.yahoo_chart import (
+    ChartSeries,
+    YahooChartError,
+    merge_splits,
+    parse_chart,
+    restore_dividends,
+    restore_traded,
+    split_factor,
+    traded_series,
+)
 
 # Epoch seconds, computed once with zoneinfo:
 SH_2024_12_18_0930 = 1734485400  # 2024-12-18 09:30 Asia/Shanghai = 2024-12-18 01:30Z
@@ -324,6 +335,185 @@ def test_events_alongside_bars() -> None:
     assert isinstance(series, ChartSeries)
     assert len(series.bars) == 1
     assert series.dividends == [(dt.date(2024, 12, 18), 3.4)]
+
+
+# --- wrong JSON types ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r.update(meta=["x"]), "meta is not an object"),
+        (lambda r: r["meta"].update(exchangeTimezoneName="Mars/Olympus"), "is not a time zone"),
+        (lambda r: r["meta"].update(exchangeTimezoneName=5), "is not a string"),
+        (lambda r: r["meta"].update(currency=840), "meta.currency 840 is not a string"),
+        (lambda r: r.update(timestamp="1734485400"), "timestamp is not an array"),
+        (lambda r: r.update(indicators=[]), "indicators is not an object"),
+        (lambda r: r["indicators"].update(quote={"close": [1.0]}), "quote is not an array"),
+        (lambda r: r["indicators"].update(quote=["x"]), r"quote\[0\] is not an object"),
+        (lambda r: r["indicators"]["quote"][0].update(close="1.0"), "close is not an array"),
+        (lambda r: r["indicators"].update(adjclose=[{"adjclose": 1.0}]), "adjclose is not an"),
+        (lambda r: r.update(timestamp=[10**15]), "is not a plausible epoch second"),
+        (lambda r: r.update(events=[]), "events is not an object"),
+        (lambda r: r["events"].update(splits=[]), "events.splits is not an object"),
+        (
+            lambda r: r["events"]["dividends"].update(x={"date": 1734485400, "amount": "0.3"}),
+            "dividend on 2024-12-18: amount: expected a number",
+        ),
+        (
+            lambda r: r["events"]["dividends"].update(x={"date": 1734485400}),
+            "dividend on 2024-12-18: amount: None is not a positive number",
+        ),
+        (
+            lambda r: r["events"]["splits"].update(
+                x={"date": 1734485400, "numerator": 0, "denominator": 1}
+            ),
+            "split on 2024-12-18: numerator: 0 is not a positive number",
+        ),
+        (lambda r: None, None),  # unchanged, the payload parses
+    ],
+)
+def test_fields_of_the_wrong_type_are_chart_errors_naming_them(
+    change: Callable[[dict[str, Any]], None], message: str | None
+) -> None:
+    payload = chart(
+        [SH_2024_12_18_0930],
+        {"close": [411.6]},
+        adjclose=[411.6],
+        events={"dividends": {}, "splits": {}},
+    )
+    change(payload["chart"]["result"][0])
+
+    if message is None:
+        assert len(parse_chart(payload, "688256.SH").bars) == 1
+        return
+    with pytest.raises(YahooChartError, match=message):
+        parse_chart(payload, "688256.SH")
+
+
+def test_a_result_that_is_not_an_array_is_a_chart_error() -> None:
+    with pytest.raises(YahooChartError, match="chart.result is not an array"):
+        parse_chart({"chart": {"result": {"meta": {}}, "error": None}}, "688256.SH")
+
+
+# --- prices as traded -----------------------------------------------------------------
+
+NVDA_SPLIT = (dt.date(2024, 6, 10), 10.0, 1.0)
+
+
+def nvda_bar(day: dt.date, close: float, **values: float | None) -> dict[str, Any]:
+    bar = {
+        "symbol": "NVDA.O",
+        "date": day,
+        "currency": "USD",
+        "open": close,
+        "high": close,
+        "low": close,
+        "close": close,
+        "volume": 1000.0,
+        "adj_close": close,
+    }
+    bar.update(values)
+    return bar
+
+
+def test_a_bar_before_a_split_is_restored_to_its_traded_prices() -> None:
+    adjusted = nvda_bar(
+        dt.date(2024, 6, 7),
+        120.888,
+        open=119.77,
+        high=121.5,
+        low=118.003,
+        volume=412_386_000.0,
+        adj_close=120.86,
+    )
+
+    [traded] = restore_traded([adjusted], [NVDA_SPLIT], decimals=2)
+
+    assert traded == nvda_bar(
+        dt.date(2024, 6, 7),
+        1208.88,
+        open=1197.7,
+        high=1215.0,
+        low=1180.03,
+        volume=41_238_600.0,
+        adj_close=120.86,  # left as Yahoo gives it
+    )
+    assert adjusted["close"] == 120.888  # the input is not changed
+
+
+def test_float32_noise_is_rounded_away_to_the_price_decimals() -> None:
+    [traded] = restore_traded(
+        [nvda_bar(dt.date(2024, 6, 7), 120.88800048828125)], [NVDA_SPLIT], decimals=2
+    )
+    assert traded["close"] == 1208.88
+
+
+def test_without_decimals_a_restored_price_keeps_12_significant_digits() -> None:
+    [traded] = restore_traded([nvda_bar(dt.date(2024, 6, 7), 1.1)], [(dt.date(2024, 6, 10), 3, 1)])
+    assert 1.1 * 3 != 3.3
+    assert traded["close"] == 3.3
+
+
+def test_bars_on_or_after_the_split_and_nulls_are_left_alone() -> None:
+    bars = [
+        nvda_bar(dt.date(2024, 6, 10), 121.79),
+        nvda_bar(dt.date(2024, 6, 11), 120.91),
+        nvda_bar(dt.date(2024, 6, 7), 120.888, open=None, volume=None),
+    ]
+
+    on, after, before = restore_traded(bars, [NVDA_SPLIT], decimals=2)
+
+    assert (on, after) == (bars[0], bars[1])
+    assert (before["open"], before["volume"], before["close"]) == (None, None, 1208.88)
+
+
+def test_splits_after_a_bar_multiply_and_earlier_ones_do_not_count() -> None:
+    splits = [(dt.date(2021, 7, 20), 4, 1), NVDA_SPLIT, (dt.date(2025, 1, 2), 3, 2)]
+
+    assert split_factor(dt.date(2021, 7, 19), splits) == 60.0
+    assert split_factor(dt.date(2024, 6, 7), splits) == 15.0
+    assert split_factor(dt.date(2024, 6, 10), splits) == 1.5
+    assert split_factor(dt.date(2025, 1, 2), splits) == 1.0
+    [traded] = restore_traded([nvda_bar(dt.date(2024, 6, 7), 80.592)], splits, decimals=2)
+    assert traded["close"] == 1208.88
+
+
+def test_a_split_with_a_bad_ratio_is_a_chart_error() -> None:
+    with pytest.raises(YahooChartError, match="split on 2024-06-10: 10:0"):
+        split_factor(dt.date(2024, 6, 7), [(dt.date(2024, 6, 10), 10, 0)])
+
+
+def test_dividends_before_a_split_are_restored_to_the_amount_paid() -> None:
+    dividends = [(dt.date(2024, 3, 5), 0.004), (dt.date(2024, 6, 11), 0.01)]
+
+    assert restore_dividends(dividends, [NVDA_SPLIT]) == [
+        (dt.date(2024, 3, 5), 0.04),
+        (dt.date(2024, 6, 11), 0.01),
+    ]
+
+
+def test_merged_splits_keep_one_per_date() -> None:
+    week = [(dt.date(2024, 6, 10), 10.0, 1.0)]
+    history = [(dt.date(2021, 7, 20), 4.0, 1.0), (dt.date(2024, 6, 10), 10.0, 1.0)]
+
+    assert merge_splits(week, history) == [(dt.date(2021, 7, 20), 4.0, 1.0), NVDA_SPLIT]
+
+
+def test_traded_series_counts_the_weeks_own_split_and_keeps_its_events() -> None:
+    series = ChartSeries(
+        bars=[nvda_bar(dt.date(2024, 6, 7), 120.888), nvda_bar(dt.date(2024, 6, 10), 121.79)],
+        dividends=[(dt.date(2024, 6, 7), 0.004)],
+        splits=[NVDA_SPLIT],
+        currency="USD",
+    )
+
+    traded = traded_series(series, [], decimals=2)
+
+    assert [bar["close"] for bar in traded.bars] == [1208.88, 121.79]
+    assert traded.dividends == [(dt.date(2024, 6, 7), 0.04)]
+    assert traded.splits == [NVDA_SPLIT]
+    assert series.bars[0]["close"] == 120.888
 
 
 # --- wind_to_yahoo --------------------------------------------------------------------

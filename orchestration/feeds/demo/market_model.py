@@ -10,6 +10,8 @@ The adjusted close is on one fixed basis (2024-12-18, where it equals the close)
 whole history were fetched that day. The close as traded is derived from it through
 dividends (Yahoo's multiplicative adjustment) and splits (NVIDIA and Super Micro split
 10-for-1 in 2024), so it jumps on ex-dates and splits while the adjusted close does not.
+Bars, dividends and splits here are as traded; `known_splits` says which splits a fetch
+on a given day knows of, for the demo feed to serve prices split-adjusted as Yahoo does.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from orchestration import calendars, seeds
 from orchestration.feeds.demo import fx_model
 from orchestration.feeds.demo.noise import normal
 from orchestration.feeds.demo.paths import anchored_log_walk
+from orchestration.feeds.market.yahoo_chart import PRICE_DECIMALS
 
 AS_OF = dt.date(2024, 12, 18)
 CALIBRATION_FILE = Path(__file__).with_name("market_calibration.csv")
-PRICE_DECIMALS = {"USD": 2, "CNY": 2, "HKD": 3, "KRW": 0, "TWD": 2}
 _QUARTER_MONTHS = (2, 5, 8, 11)
 _HALF_MONTHS = (6, 12)
 
@@ -220,6 +222,15 @@ def history(symbol: str, first_year: int, last_year: int) -> DemoHistory:
     dividends_traded = tuple(sorted((d, round(a * traded(d), 4)) for d, a in dividends))
     splits = ((cal.split_date, cal.split_ratio),) if cal.split_date else ()
     return DemoHistory(tuple(bars), dividends_traded, splits)
+
+
+def known_splits(symbol: str, as_of: dt.date) -> tuple[tuple[dt.date, float], ...]:
+    """The listing's splits (effective date, ratio) effective before `as_of`: those a
+    fetch on `as_of` knows of, Yahoo's prices being adjusted for them."""
+    cal = calibrations()[symbol]
+    if cal.split_date and cal.split_date < as_of:
+        return ((cal.split_date, cal.split_ratio),)
+    return ()
 
 
 def window(symbol: str, start: dt.date, end: dt.date) -> DemoHistory:

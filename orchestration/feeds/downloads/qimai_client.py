@@ -16,10 +16,20 @@ the token in a header, by default `Authorization: Bearer <token>` (`token_header
 `qimai.parse_downloads`, the demo's parser. Apps with no pinned id, and apps on another
 platform than iOS (`pred/download` is the App Store endpoint), are notes.
 
-Failures: code 10605 (the IP or account is throttled; Qimai asks for about half an hour)
-and a truthy `is_logout` (the session or token expired) stop the fetch with a clear
-error and are not retried; so does any other code but 10000. The pace is one request a
-second by default: Qimai bans IPs that go faster.
+Failures, each naming the provider, the app (and its appid), the days and the reason:
+
+- code 10605 (the IP or account is throttled; Qimai asks for about half an hour) and a
+  truthy `is_logout` (the session or token expired) stop the fetch, not retried;
+- any other code but 10000 means the endpoint does not know the app or refused the
+  request (CONTRACTS.md 2.3: other codes are unconfirmed, treat them all as errors; an
+  appid it does not know answers a non-10000 code with `data` null):
+  `QimaiUnknownAppError`, permanent, not retried; check the pinned `store_app_id`;
+- code 10000 without a `data.list` array (the symptom of a broken proxy or signature,
+  CONTRACTS.md 2.5), an empty, truncated or HTML body, points of the wrong shape: the
+  fetch fails (`FeedDataError`); a `data.list` that is empty is no rows for the app.
+
+An app without a pinned `store_app_id` stays a note: ids are never guessed. The pace is
+one request a second by default: Qimai bans IPs that go faster.
 """
 
 from __future__ import annotations
@@ -28,10 +38,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from requests.adapters import BaseAdapter
+
 from orchestration import seeds
 from orchestration.feeds.base import FeedBatch, FeedConfigError
-from orchestration.feeds.downloads.qimai import QimaiError, parse_downloads
-from orchestration.feeds.http import Clock, HttpPolicy
+from orchestration.feeds.downloads.qimai import SUCCESS, QimaiError, parse_downloads
+from orchestration.feeds.http import Clock, HttpPolicy, UnknownEntityError
 from orchestration.feeds.live import LiveFeed
 from orchestration.partitions import DateWindow
 
@@ -46,6 +58,11 @@ class QimaiThrottledError(QimaiError):
 
 class QimaiSessionError(QimaiError):
     """`is_logout`: the session or token expired."""
+
+
+class QimaiUnknownAppError(QimaiError, UnknownEntityError):
+    """A code other than 10000 (not a throttle, not an expired session) for one app: the
+    endpoint does not know the app, or refused to serve it. Permanent, not retried."""
 
 
 def check_session(payload: Any, where: str) -> None:
@@ -85,6 +102,7 @@ class QimaiDownloadsFeed(LiveFeed):
         policy: HttpPolicy | None = None,
         clock: Clock | None = None,
         today: dt.date | None = None,
+        transport: BaseAdapter | None = None,
     ) -> None:
         if not base_url:
             raise FeedConfigError(
@@ -102,6 +120,7 @@ class QimaiDownloadsFeed(LiveFeed):
             policy=policy,
             clock=clock,
             today=today,
+            transport=transport,
         )
         self.apps = tuple(apps) if apps is not None else None  # None: the seed
 
@@ -118,18 +137,8 @@ class QimaiDownloadsFeed(LiveFeed):
             if start >= window.end:
                 continue
             tracked = DateWindow(start, window.end)
-            response = self.http.get(
-                DOWNLOAD_PATH,
-                params={
-                    "appid": app.store_app_id,
-                    "country": "cn",
-                    "sdate": tracked.start.isoformat(),
-                    "edate": (tracked.end - dt.timedelta(days=1)).isoformat(),
-                },
-            )
-            payload = self.http.json(response)
-            check_session(payload, self.http.where(response))
-            rows = parse_downloads(payload, app_id=app.app_id, platform=app.platform)
+            with self.about(f"{app.app_id} (appid {app.store_app_id})", tracked):
+                rows = self._downloads(app, tracked)
             batch.rows.extend(row for row in rows if row["date"] in tracked)
         if unpinned:
             batch.notes.append(
@@ -141,3 +150,28 @@ class QimaiDownloadsFeed(LiveFeed):
             batch.notes.append(
                 "pred/download serves iOS apps only; not fetched: " + ", ".join(other_platform)
             )
+
+    def _downloads(self, app: seeds.App, window: DateWindow) -> list[dict[str, Any]]:
+        """One app's rows for `window`; every failure is raised here."""
+        assert app.store_app_id
+        response = self.http.get(
+            DOWNLOAD_PATH,
+            params={
+                "appid": app.store_app_id,
+                "country": "cn",
+                "sdate": window.start.isoformat(),
+                "edate": (window.end - dt.timedelta(days=1)).isoformat(),
+            },
+        )
+        payload = self.http.json(response)
+        check_session(payload, self.http.where(response))
+        if isinstance(payload, dict) and "code" in payload and payload["code"] != SUCCESS:
+            data = "data null" if payload.get("data") is None else "with data"
+            raise self.http.unknown(
+                response,
+                f"code {payload['code']} {payload.get('msg') or ''} ({data}): the endpoint "
+                "does not know this app or refused it; check its pinned store_app_id in "
+                "the apps seed; permanent, not retried",
+                kind=QimaiUnknownAppError,
+            )
+        return parse_downloads(payload, app_id=app.app_id, platform=app.platform)

@@ -14,8 +14,6 @@ from orchestration.feeds.parsing import iso_date, json_number
 
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
-
 
 def parse_rates(payload: Any) -> list[dict[str, Any]]:
     """FX rows (date, currency, units_per_usd) from a v2 rates array."""

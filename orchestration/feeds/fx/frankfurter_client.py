@@ -14,8 +14,11 @@ in the answer. Either way it is "missing", and:
   which currencies came from it and how many rates;
 - without one, a note names the currency, and the pipeline's checks flag the gap.
 
-A 422 that names no requested currency, a non-JSON body, and a 429 or 5xx that outlasts
-the retries fail the week.
+A 422 that names no requested currency, an empty, truncated or HTML body where JSON is
+due (`ProviderBodyError`), rows of the wrong shape (`FeedDataError` naming the row), and
+a 429 or 5xx that outlasts the retries fail the week, with the provider, the currencies
+and the days in the message. An empty array is no rates (each currency then "missing",
+as above), not an error.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
+
+from requests.adapters import BaseAdapter
 
 from orchestration import seeds
 from orchestration.feeds.base import Feed, FeedBatch
@@ -65,14 +70,16 @@ class FrankfurterFxFeed(LiveFeed):
         policy: HttpPolicy | None = None,
         clock: Clock | None = None,
         today: dt.date | None = None,
+        transport: BaseAdapter | None = None,
     ) -> None:
-        super().__init__(base_url, policy=policy, clock=clock, today=today)
+        super().__init__(base_url, policy=policy, clock=clock, today=today, transport=transport)
         self.fallback = fallback
         self.currencies = [c.upper() for c in currencies] if currencies is not None else None
 
     def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
         wanted = self.currencies if self.currencies is not None else seeds.watchlist_currencies()
-        rows, refused = self._rates(window, wanted)
+        with self.about(f"USD rates of {','.join(wanted)}", window):
+            rows, refused = self._rates(window, wanted)
         batch.rows.extend(rows)
         served = {row["currency"] for row in rows}
         missing = {

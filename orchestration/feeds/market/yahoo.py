@@ -1,19 +1,41 @@
-"""The live Yahoo Finance market feed: one v8 chart request per watchlist listing.
+"""The live Yahoo Finance market feed: one v8 chart request per watchlist listing and week,
+plus each listing's split history once per feed instance; prices land as traded.
 
 `GET {base}/v8/finance/chart/{symbol}?period1=&period2=&interval=1d&events=div,splits`,
 with the period from midnight of the window's first day to midnight of the day after
 its last, in the listing's exchange time zone; no key. Each answer goes through
-`yahoo_chart.parse_chart` and `corporate_action_rows`, as the demo feed's do. Bars land
-in `batch.rows`; dividend and split events in `batch.related["corporate_actions"]` as
-rows of `symbol` (Wind code), `date` (ex or effective date), `action` ('dividend' or
-'split') and `value` (the dividend per share in the trading currency, or new shares per
-old share).
+`yahoo_chart.parse_chart`, as the demo feed's do. Bars land in `batch.rows`; the week's
+own dividend and split events (ex or effective date inside the week) in
+`batch.related["corporate_actions"]` as rows of `symbol` (Wind code), `date`, `action`
+('dividend' or 'split') and `value` (the dividend per share in the trading currency as
+paid, or new shares per old share).
 
-Failures (CONTRACTS.md 3.1): "Not Found" (unknown or delisted symbol), "Data doesn't
-exist" and an empty result are notes for that listing, and the week goes on. An HTML page
-("Will be right back", anti-bot) where JSON is due, any other `chart.error`, and a 429 or
-5xx that outlasts the retries fail the week. Yahoo rate-limits plain clients hard, so the
-default pace is one request per second with a longer backoff.
+Prices as traded: Yahoo's chart prices (and dividend amounts) are split-adjusted as of
+the fetch, for every split up to the fetch, also those after the week asked for (a 2024
+week fetched in 2026 comes adjusted for a 2025 split, which that week's answer does not
+carry as an event). So, for each listing with bars in a week, the feed also reads the
+listing's split history, `GET {base}/v8/finance/chart/{symbol}?range=max&interval=1mo&
+events=split` (only `events.splits` is read; the request is the same whatever the week,
+so it can be replayed), once per feed instance: it is cached and reused for every later
+week, and its recorded answer is added again to the responses of each week that relies
+on it, so every week's records replay on their own. `yahoo_chart.traded_series` then
+restores open, high, low, close (rounded to the currency's price decimals), volume and
+dividend amounts as traded; `adj_close` stays as Yahoo gives it.
+
+Failures (CONTRACTS.md 3.1), none retried but 429 and 5xx:
+
+- "Not Found" ("No data found, symbol may be delisted", HTTP 404) means Yahoo does not
+  know the symbol: `UnknownEntityError`, failing the week, naming listing, Yahoo symbol,
+  days and reason (check the Wind code's mapping, or whether it was delisted);
+- no data for the window is not an error: "Data doesn't exist for startDate…" (a window
+  before the first bar), an empty `result`, a chart without bars (a holiday week) give
+  no rows and a note;
+- an empty, truncated or HTML body where JSON is due (`ProviderBodyError`), any other
+  `chart.error`, a payload of the wrong shape (`YahooChartError`), and a 429 or 5xx that
+  outlasts the retries fail the week.
+
+Every error is prefixed with the provider, listing and days. Yahoo rate-limits plain
+clients hard, so the default pace is one request per second with a longer backoff.
 """
 
 from __future__ import annotations
@@ -23,16 +45,27 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from requests.adapters import BaseAdapter
+
 from orchestration import seeds
 from orchestration.feeds.base import FeedBatch
 from orchestration.feeds.http import Clock, HttpPolicy
 from orchestration.feeds.live import LiveFeed
 from orchestration.feeds.market.symbols import wind_to_yahoo
-from orchestration.feeds.market.yahoo_chart import corporate_action_rows, parse_chart
+from orchestration.feeds.market.yahoo_chart import (
+    ChartSeries,
+    Split,
+    corporate_action_rows,
+    parse_chart,
+    price_decimals,
+    traded_series,
+)
 from orchestration.partitions import DateWindow
 
 DEFAULT_BASE_URL = "https://query1.finance.yahoo.com"
 CHART_PATH = "/v8/finance/chart/"
+# The whole history in monthly bars (few of them): only its split events are read.
+SPLIT_HISTORY_PARAMS = {"range": "max", "interval": "1mo", "events": "split"}
 DEFAULT_POLICY = HttpPolicy(rate_per_second=1.0, backoff_factor=2.0)
 # Yahoo answers the default python-requests agent with 429s more readily.
 USER_AGENT = "Mozilla/5.0 (compatible; compute-weekly/0.1)"
@@ -59,7 +92,8 @@ def not_found(payload: Any) -> str | None:
 
 
 class YahooMarketFeed(LiveFeed):
-    """Daily bars and corporate actions of the watchlist from Yahoo's v8 chart endpoint."""
+    """Daily bars (as traded) and corporate actions of the watchlist from Yahoo's v8 chart
+    endpoint."""
 
     kind = "yahoo"
     default_base_url = DEFAULT_BASE_URL
@@ -75,22 +109,30 @@ class YahooMarketFeed(LiveFeed):
         policy: HttpPolicy | None = None,
         clock: Clock | None = None,
         today: dt.date | None = None,
+        transport: BaseAdapter | None = None,
     ) -> None:
         super().__init__(
-            base_url, headers={"User-Agent": USER_AGENT}, policy=policy, clock=clock, today=today
+            base_url,
+            headers={"User-Agent": USER_AGENT},
+            policy=policy,
+            clock=clock,
+            today=today,
+            transport=transport,
         )
         self.listings = tuple(listings) if listings is not None else None  # None: watchlist
+        # Per Wind code: the splits Yahoo knows of, and the recorded answer they came from.
+        self._split_history: dict[str, tuple[list[Split], dict[str, Any] | None]] = {}
 
     def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
         actions = batch.related["corporate_actions"]
         without_bars = []
         for listing in self.listings or seeds.watchlist():
-            payload = self._chart(listing, window)
-            reason = not_found(payload)
-            if reason is not None:
-                batch.notes.append(f"{listing.symbol}: not found on Yahoo ({reason}); skipped")
-                continue
-            series = parse_chart(payload, listing.symbol)
+            entity = f"{listing.symbol} (Yahoo {wind_to_yahoo(listing.symbol)})"
+            with self.about(entity, window):
+                series = self._week(listing, window)
+                if series.bars or series.dividends:
+                    decimals = price_decimals(series.currency or listing.currency)
+                    series = traded_series(series, self._splits(listing), decimals=decimals)
             bars = [bar for bar in series.bars if bar["date"] in window]
             events = corporate_action_rows(series, listing.symbol)
             batch.notes.extend(series.notes)
@@ -104,17 +146,43 @@ class YahooMarketFeed(LiveFeed):
                 + ", ".join(without_bars)
             )
 
-    def _chart(self, listing: seeds.Listing, window: DateWindow) -> Any:
-        """One listing's chart payload for `window`: JSON, or `ProviderBodyError`."""
-        period1, period2 = chart_period(window, seeds.exchanges()[listing.exchange].timezone)
+    def _chart(self, listing: seeds.Listing, params: dict[str, str | int], what: str) -> Any:
+        """A chart answer as JSON; "Not Found" raises `UnknownEntityError`."""
         response = self.http.get(
             CHART_PATH + wind_to_yahoo(listing.symbol),
-            params={
-                "period1": period1,
-                "period2": period2,
-                "interval": "1d",
-                "events": "div,splits",
-            },
+            params=params,
             handled=(400, 404),  # JSON answers: "Data doesn't exist", "Not Found"
         )
-        return self.http.json(response)
+        payload = self.http.json(response)
+        reason = not_found(payload)
+        if reason is not None:
+            raise self.http.unknown(
+                response,
+                f"unknown symbol: Yahoo answered Not Found ({reason}) for the {what}; check "
+                "the listing's Yahoo symbol, or whether it was delisted; permanent, not retried",
+            )
+        return payload
+
+    def _week(self, listing: seeds.Listing, window: DateWindow) -> ChartSeries:
+        """One listing's chart for `window`, parsed (prices still as Yahoo adjusts them)."""
+        period1, period2 = chart_period(window, seeds.exchanges()[listing.exchange].timezone)
+        params: dict[str, str | int] = {
+            "period1": period1,
+            "period2": period2,
+            "interval": "1d",
+            "events": "div,splits",
+        }
+        return parse_chart(self._chart(listing, params, "week"), listing.symbol)
+
+    def _splits(self, listing: seeds.Listing) -> list[Split]:
+        """Every split of the listing Yahoo knows of, read once per feed instance."""
+        cached = self._split_history.get(listing.symbol)
+        if cached is not None:
+            splits, record = cached
+            if record is not None:
+                self.http.log.reuse(record)
+            return splits
+        payload = self._chart(listing, dict(SPLIT_HISTORY_PARAMS), "split history")
+        splits = parse_chart(payload, listing.symbol).splits
+        self._split_history[listing.symbol] = (splits, self.http.last_record)
+        return splits

@@ -3,7 +3,9 @@
 Envelope: `{"meta": {"request": {...}, "status": "Success", "last_updated": ...},
 "data": [{"date": "YYYY-MM-DD", "visits": float}, ...]}`. Visits are estimates with
 fractions and stay floats. Only daily granularity is accepted: Monday-to-Sunday weeks are
-then exact sums of days, whatever rule the provider uses to label its weekly rows.
+then exact sums of days, whatever rule the provider uses to label its weekly rows. A field
+missing or of the wrong JSON type is a `FeedDataError` naming it; an empty `data` array
+is no rows.
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ def parse_visits(payload: Any, *, site_id: str, domain: str, category: str) -> l
     if not isinstance(payload, dict) or "data" not in payload or "meta" not in payload:
         raise FeedDataError(f"{where}: expected an object with 'meta' and 'data'")
     meta = payload["meta"] or {}
+    if not isinstance(meta, dict):
+        raise FeedDataError(f"{where}: 'meta' is not an object")
     status = meta.get("status")
     if status != "Success":
         raise FeedDataError(f"{where}: meta.status is {status!r}, not 'Success'")
-    granularity = (meta.get("request") or {}).get("granularity", "daily")
+    request = meta.get("request") or {}
+    if not isinstance(request, dict):
+        raise FeedDataError(f"{where}: meta.request is not an object")
+    granularity = request.get("granularity", "daily")
     if str(granularity).lower() != "daily":
         raise FeedDataError(f"{where}: granularity {granularity!r}; only daily is landed")
     updated = meta.get("last_updated")

@@ -1,46 +1,70 @@
-"""The live Similarweb traffic feed: one API v5 request per tracked site domain and week.
+"""The live Similarweb traffic feed: one API v5 request per tracked site domain and week,
+between two free budget checks.
 
 `GET {base}/v5/website-analysis/websites/traffic-and-engagement` with the key in the
 `api-key` header (never in the URL) and `domain`, `metrics=visits`, `granularity=daily`,
 `start_date`/`end_date` (`YYYY-MM-DD`, both inclusive), `country=ww`,
 `main_domain_only=false`, `format=json` (CONTRACTS.md 1.2). Each domain is asked only
-for the days it was the site's domain (the `site_domains` seed), as the demo does;
-answers go through `similarweb.parse_visits`, the demo's parser.
+for the days it was the site's domain (the `site_domains` seed, which starts each site
+at its tracked-from date), as the demo does; answers go through
+`similarweb.parse_visits`, the demo's parser. A site before its tracked-from date is
+not asked for at all, and an answer with no rows is an empty week for that domain.
 
-Errors, per CONTRACTS.md 1.4, none retried except 429:
+Budget (CONTRACTS.md 1.3, 6.6): before a pull with at least one domain to ask for, the
+feed calls `GET {base}/user-capabilities` (free; the key in the same `api-key` header),
+which answers e.g. `{"allowance": 10000, "user_remaining": 4989}`, and stops with
+`SimilarwebBudgetError` if `user_remaining` is below `min_remaining` (default 100).
+If that check cannot be made (an HTTP error after the retries, a body that is not JSON,
+no numeric `user_remaining`), the pull stops too, with `SimilarwebBudgetError` saying
+why: it never goes on without a budget check. After the pull it calls the endpoint again
+and reports `credits` = remaining before - remaining after in `batch.cost`. If that
+second check fails, the week's rows are kept (the credits are spent), `credits` is left
+out of the cost and a note says why; a negative difference (the allowance renewed, or
+another user of the key) is reported as measured, with a note.
 
-- 401 with a body saying the API key is invalid stops the whole fetch; 401 "Data not
-  found" (unknown or mistyped domain) is a note for that site and the week goes on; a
-  401 saying neither stops the fetch showing the body;
-- 403 (invalid key or out of data credits) stops the fetch;
+Errors, per CONTRACTS.md 1.4, none retried except 429 and 5xx; each names the provider,
+the domain (and site), the days and the reason:
+
+- 401 "Data not found" (unknown or mistyped domain) is `UnknownEntityError` and fails the
+  pull: the seed names a domain Similarweb does not know;
+- 401 with a body saying the API key is invalid, or naming neither the key nor missing
+  data, stops the pull showing the body;
+- 403 (invalid key or out of data credits) stops the pull;
 - 429 (over 10 requests a second) is retried by the HTTP layer with backoff;
 - application codes 101 (dates not in range), 102 (granularity not supported) and 103
-  (country not in the plan) stop the fetch with the provider's message, which lists the
+  (country not in the plan) stop the pull with the provider's message, which lists the
   dates available. Whether they come as HTTP statuses or in a JSON body is unconfirmed,
-  so both are read (`error_code` or `code`, at the top or under `meta`).
+  so both are read (`error_code` or `code`, at the top or under `meta`);
+- an empty, truncated or HTML body where JSON is due, and an envelope of the wrong shape,
+  fail the pull (`ProviderBodyError`, `FeedDataError`).
 
-The key is a secret of the HTTP layer: it appears in no error, log record or repr.
+The key is a secret of the HTTP layer: it appears in no error, log record, repr or
+recorded response.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import requests
+from requests.adapters import BaseAdapter
 
 from orchestration import seeds
 from orchestration.feeds.base import FeedBatch, FeedConfigError
-from orchestration.feeds.http import Clock, HttpPolicy
-from orchestration.feeds.live import LiveFeed
+from orchestration.feeds.http import Clock, HttpPolicy, ProviderError
+from orchestration.feeds.live import LiveFeed, days
 from orchestration.feeds.traffic.similarweb import parse_visits
 from orchestration.partitions import DateWindow
 
 DEFAULT_BASE_URL = "https://api.similarweb.com"
 TRAFFIC_PATH = "/v5/website-analysis/websites/traffic-and-engagement"
+CAPABILITIES_PATH = "/user-capabilities"
 KEY_HEADER = "api-key"
+DEFAULT_MIN_REMAINING = 100
 # Half the account's 10 requests a second, leaving room for other users of the key.
 DEFAULT_POLICY = HttpPolicy(rate_per_second=5.0)
 APPLICATION_ERRORS = {
@@ -51,6 +75,10 @@ APPLICATION_ERRORS = {
 _APPLICATION_CODES = {str(code) for code in APPLICATION_ERRORS}
 _BAD_KEY = re.compile(r"api[ _-]?key", re.IGNORECASE)
 _NO_DATA = re.compile(r"data not found|not found|no data", re.IGNORECASE)
+
+
+class SimilarwebBudgetError(ProviderError):
+    """The budget check before a pull failed: too few credits left, or no answer to it."""
 
 
 def _json_or_none(response: requests.Response) -> Any:
@@ -86,8 +114,29 @@ def provider_message(payload: Any, fallback: str) -> str:
     return fallback
 
 
+def remaining_credits(payload: Any) -> tuple[float, float | None]:
+    """`user_remaining` and `allowance` (None if absent) of a /user-capabilities answer;
+    `ValueError` saying what is wrong if it has no numeric `user_remaining`."""
+    if not isinstance(payload, dict):
+        raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
+    values = []
+    for name in ("user_remaining", "allowance"):
+        value = payload.get(name)
+        if value is None and name == "allowance":
+            values.append(None)
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{name} is {value!r:.40}, not a number")
+        if not math.isfinite(value):
+            raise ValueError(f"{name} is {value!r}, not a finite number")
+        values.append(float(value))
+    remaining, allowance = values
+    assert remaining is not None
+    return remaining, allowance
+
+
 class SimilarwebTrafficFeed(LiveFeed):
-    """Daily visits of the tracked sites from Similarweb API v5."""
+    """Daily visits of the tracked sites from Similarweb API v5, within a credit budget."""
 
     kind = "similarweb"
     default_base_url = DEFAULT_BASE_URL
@@ -100,12 +149,16 @@ class SimilarwebTrafficFeed(LiveFeed):
         api_key: str,
         *,
         domains: Iterable[seeds.SiteDomain] | None = None,
+        min_remaining: float = DEFAULT_MIN_REMAINING,
         policy: HttpPolicy | None = None,
         clock: Clock | None = None,
         today: dt.date | None = None,
+        transport: BaseAdapter | None = None,
     ) -> None:
         if not api_key:
             raise FeedConfigError("the Similarweb feed needs an API key (SIMILARWEB_API_KEY)")
+        if min_remaining < 0:
+            raise FeedConfigError(f"min_remaining must be 0 or more, got {min_remaining}")
         super().__init__(
             base_url,
             secrets=[api_key],
@@ -113,35 +166,92 @@ class SimilarwebTrafficFeed(LiveFeed):
             policy=policy,
             clock=clock,
             today=today,
+            transport=transport,
         )
         self.domains = tuple(domains) if domains is not None else None  # None: the seed
+        self.min_remaining = min_remaining
 
     def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
+        planned = []
         for domain in self.domains or seeds.site_domains():
             start = max(window.start, domain.valid_from)
             end = min(window.end, domain.valid_to or window.end)
-            if start >= end:
-                continue
-            valid = DateWindow(start, end)
-            response = self._traffic(domain.domain, valid)
-            if response.status_code == 401:  # "Data not found": the domain, not the key
-                batch.notes.append(
-                    f"{domain.site_id}: Similarweb has no data for {domain.domain} "
-                    f"({self.http.excerpt(response)}); check the domain (lowercase, no "
-                    "scheme, www. or path)"
+            if start < end:
+                planned.append((domain, DateWindow(start, end)))
+        if not planned:
+            return
+        before = self._check_budget(window)
+        for domain, valid in planned:
+            with self.about(f"{domain.domain} (site {domain.site_id})", valid):
+                response = self._traffic(domain.domain, valid)
+                rows = parse_visits(
+                    self.http.json(response),
+                    site_id=domain.site_id,
+                    domain=domain.domain,
+                    category=domain.category,
                 )
-                continue
-            rows = parse_visits(
-                self.http.json(response),
-                site_id=domain.site_id,
-                domain=domain.domain,
-                category=domain.category,
-            )
             batch.rows.extend(row for row in rows if row["date"] in valid)
+        self._report_credits(window, before, batch)
+
+    def _remaining(self) -> tuple[float, float | None]:
+        """Credits left (and the allowance) now, from /user-capabilities; `ProviderError`
+        if the answer does not say."""
+        response = self.http.get(CAPABILITIES_PATH)
+        payload = self.http.json(response)
+        problem = None
+        try:
+            return remaining_credits(payload)
+        except ValueError as exc:
+            problem = str(exc)
+        # Raised outside the except block: the error chains nothing.
+        raise self.http.shape_error(
+            response, f"not a /user-capabilities answer ({problem}): {self.http.excerpt(response)}"
+        )
+
+    def _check_budget(self, window: DateWindow) -> float:
+        """The credits left before the pull; `SimilarwebBudgetError` if too few or unknown."""
+        where = f"{self.kind}: budget check before the pull of {days(window)}"
+        failure = None
+        try:
+            remaining, allowance = self._remaining()
+        except ProviderError as exc:
+            failure = exc
+        # Raised outside the except block, so no error (with its URL) is chained to it.
+        if failure is not None:
+            raise SimilarwebBudgetError(
+                f"{where} failed, so nothing is pulled (never without a budget check): {failure}",
+                provider=self.kind,
+                target=CAPABILITIES_PATH,
+            )
+        if remaining < self.min_remaining:
+            of = f" of {allowance:g}" if allowance is not None else ""
+            raise SimilarwebBudgetError(
+                f"{where}: {remaining:g} data credits left{of}, below the minimum of "
+                f"{self.min_remaining:g} this feed keeps (min_remaining); nothing is pulled",
+                provider=self.kind,
+                target=CAPABILITIES_PATH,
+            )
+        return remaining
+
+    def _report_credits(self, window: DateWindow, before: float, batch: FeedBatch) -> None:
+        try:
+            after, _ = self._remaining()
+        except ProviderError as exc:
+            batch.notes.append(
+                f"the budget check after the pull of {days(window)} failed, so the credits "
+                f"it spent are unknown ({exc})"
+            )
+            return
+        spent = before - after
+        batch.cost["credits"] = spent
+        if spent < 0:
+            batch.notes.append(
+                f"credits left went up during the pull of {days(window)} ({before:g} -> "
+                f"{after:g}): the allowance was renewed, or credits were added"
+            )
 
     def _traffic(self, domain: str, window: DateWindow) -> requests.Response:
-        """The answer for one domain and window: a 2xx, or a 401 "Data not found".
-        Every other error is raised here."""
+        """The answer for one domain and window, a 2xx. Every error is raised here."""
         response = self.http.get(
             TRAFFIC_PATH,
             params={
@@ -174,7 +284,14 @@ class SimilarwebTrafficFeed(LiveFeed):
             )
         if status == 401 and _BAD_KEY.search(excerpt):
             raise self.http.error(response, f"invalid API key ({excerpt}); stopping")
-        if status == 401 and not _NO_DATA.search(excerpt):
+        if status == 401 and _NO_DATA.search(excerpt):
+            raise self.http.unknown(
+                response,
+                f"unknown domain: Similarweb answered Data not found ({excerpt}); check the "
+                "domain in the site_domains seed (lowercase, no scheme, www. or path); "
+                "permanent, not retried",
+            )
+        if status == 401:
             raise self.http.error(
                 response, f"a 401 naming neither the key nor missing data ({excerpt}); stopping"
             )
