@@ -32,6 +32,7 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp config/dagster.yaml $@
+	@echo "Dagster instance: $(DAGSTER_HOME) (pool 'warehouse' limited to 1 writer)"
 
 install: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml ## Install Python, dbt and Dagster into .venv (uv, locked)
 

@@ -22,6 +22,7 @@ from orchestration.resources import (
     env_or_default,
     feed_resources_from_env,
 )
+from orchestration.schedules import SCHEDULES, weekly_refresh_job
 from orchestration.settings import RAW_DIR_ENV
 
 
@@ -38,5 +39,7 @@ def build_definitions(overrides: Mapping[str, Any] | None = None) -> dg.Definiti
             **feed_resources_from_env(),
             **(overrides or {}),
         },
+        jobs=[weekly_refresh_job],
+        schedules=SCHEDULES,
         executor=dg.in_process_executor,
     )

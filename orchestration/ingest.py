@@ -48,6 +48,7 @@ class Landed:
     notes: tuple[str, ...] = ()
     paths: dict[str, Path] = field(default_factory=dict)  # published or rejected files
     cost: dict[str, float] = field(default_factory=dict)  # requests, retries, bytes, credits
+    resumed: bool = False  # published by an earlier attempt of the run, not fetched again
 
     @property
     def rejected_by(self) -> list[Finding]:

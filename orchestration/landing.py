@@ -83,6 +83,15 @@ def write_atomically(target: Path, table: pa.Table) -> Path:
     return target
 
 
+def published_at(raw_root: Path, dataset: str, week_start: dt.date) -> dt.datetime | None:
+    """When the published partition of a week was fetched, or None if there is none."""
+    path = partition_file(raw_root, dataset, week_start)
+    if not path.exists():
+        return None
+    stamps = pq.read_table(path, columns=["fetched_at"]).column("fetched_at")
+    return max(stamps.to_pylist(), default=None)
+
+
 def read_partition(
     raw_root: Path, dataset: str, week_start: dt.date, schema: pa.Schema | None = None
 ) -> pa.Table | None:

@@ -1,7 +1,8 @@
 """The one weekly partitioning of compute-weekly, and the half-open window of a week.
 
 Weeks run Monday to Sunday in Asia/Shanghai, the report's own time zone. The first week
-is 2023-01-02 unless `COMPUTE_WEEKLY_FIRST_WEEK` names another Monday.
+is 2023-01-02 unless `COMPUTE_WEEKLY_FIRST_WEEK` names another Monday; the last is the
+week in progress, which a daily run refreshes until it ends.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ def first_week() -> dt.date:
 
 
 def build_weekly_partitions(start: dt.date | None = None) -> dg.WeeklyPartitionsDefinition:
-    """Monday-to-Sunday weeks in Asia/Shanghai (`day_offset=1` is Monday)."""
+    """Monday-to-Sunday weeks in Asia/Shanghai (`day_offset=1` is Monday), up to and
+    including the week in progress (`end_offset=1`), so a mid-week run can refresh it."""
     return dg.WeeklyPartitionsDefinition(
         start_date=(start or first_week()).isoformat(),
         day_offset=1,
         timezone=TIMEZONE,
+        end_offset=1,
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.feeds.base import FeedBatch
+from orchestration.partitions import DateWindow
 from orchestration.project import prepare_manifest
 from orchestration.settings import PROJECT_ROOT, RAW_DIR_ENV, WAREHOUSE_ENV
 
@@ -70,6 +73,7 @@ def materialize_range(
     instance: dg.DagsterInstance | None = None,
     selection: str | None = None,
     resources: dict | None = None,
+    tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run every asset (or `selection`) for a partition range in one in-process run."""
     from orchestration.definitions import build_definitions
@@ -86,6 +90,7 @@ def materialize_range(
         tags={
             "dagster/asset_partition_range_start": first_week,
             "dagster/asset_partition_range_end": last_week,
+            **(tags or {}),
         },
         raise_on_error=False,
     )
@@ -107,6 +112,23 @@ def demo_year(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 
 @pytest.fixture(scope="session")
+def two_weeks(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The demo landed and modelled for the weeks of 2024-12-09 and 2024-12-16: a base that
+    tests copy (`copy_of`) instead of building their own."""
+    workspace = Workspace(tmp_path_factory.mktemp("two_weeks"))
+    with pipeline_env(workspace):
+        result = materialize_range("2024-12-09", "2024-12-16")
+    assert result.success, failure_text(result)
+    return workspace
+
+
+def copy_of(base: Workspace, folder: Path) -> Workspace:
+    """A private copy of a built workspace (landing zone and warehouse)."""
+    shutil.copytree(base.root, folder / "copy")
+    return Workspace(folder / "copy")
+
+
+@pytest.fixture(scope="session")
 def reference_csv_year(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """The same backfill with market bars from ../shared/reference/market."""
     if not REFERENCE_MARKET_DIR.is_dir():
@@ -121,6 +143,25 @@ def reference_csv_year(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 def failure_text(result: dg.ExecuteInProcessResult) -> str:
     failures = [event for event in result.all_events if event.is_failure]
     return "\n".join(str(event.event_specific_data) for event in failures) or "run failed"
+
+
+class Tampered:
+    """A resource whose feed is a demo feed with its batch altered by `tamper`."""
+
+    def __init__(self, feed, tamper: Callable[[FeedBatch], None]) -> None:
+        self.feed, self.tamper = feed, tamper
+
+    def build(self):
+        return self
+
+    @property
+    def kind(self) -> str:
+        return self.feed.kind
+
+    def fetch(self, window: DateWindow) -> FeedBatch:
+        batch = self.feed.fetch(window)
+        self.tamper(batch)
+        return batch
 
 
 def as_of(day: str) -> dt.date:

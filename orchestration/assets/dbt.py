@@ -2,19 +2,28 @@
 
 Asset keys follow the dbt folder: `staging/stg_market_bars`, `marts/stock_performance`,
 `seeds/watchlist`; dbt sources map to the raw assets (`raw/market_bars`). dbt tests load as
-asset checks on the models they test, source tests as checks on the raw assets. One
-`dbt build` runs the whole selection, once per run, however many weeks it covers.
+asset checks on the models they test, source tests as checks on the raw assets.
 
-Isolation of a bad feed: if a raw dataset failed an ERROR check earlier in the same run
-(its week was not published), the build leaves out everything downstream of that source,
-so those marts keep their previous rows while the other feeds' marts are rebuilt; the step
-then fails, naming what was left out. A failed dbt test shows a sample of its failing rows
-(dbt stores them, `store_failures`), so the problem is visible without running SQL.
+One assets definition, weekly-partitioned, one `dbt build` per run however many weeks it
+covers: seeds, views and small tables are rebuilt whole (their tables do not depend on
+the window); the marts that grow with time are incremental, built for the run's
+half-open window `[window_start, window_end)` passed as dbt vars. A single build keeps
+dbt's own ordering and skipping within one run, and costs one dbt start-up, not two. It
+takes the `warehouse` pool, so only one process writes DuckDB at a time.
+
+Isolation of bad data: if a raw week failed an ERROR check earlier in the same run (it
+was not published), the build leaves out everything built on that source, and dbt skips
+what is built on a model whose test fails; those marts keep their previous rows while
+the others are rebuilt, then the step fails, naming the checks. A failed dbt test shows a
+sample of its failing rows (its compiled query, run again once dbt is done), so the
+problem is visible without running SQL.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
@@ -25,6 +34,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.partitions import TIMEZONE, weekly_partitions
 from orchestration.project import dbt_project
 from orchestration.quality.audit import SAMPLE_ROWS, sample_table
 from orchestration.settings import warehouse_path
@@ -46,6 +56,19 @@ class ComputeWeeklyTranslator(DagsterDbtTranslator):
             return "seeds"
         return self._folder(dbt_resource_props)
 
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: Any,
+    ) -> dg.AssetCheckSpec | None:
+        """dbt tests as checks, not blocking: a blocking check stops every later step of the
+        run, while `build` stops only what is built on the failed model (dbt itself skips
+        the models after a failed test within one build)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        return spec._replace(blocking=False) if spec is not None else None
+
     @staticmethod
     def _folder(dbt_resource_props: Mapping[str, Any]) -> str:
         fqn = dbt_resource_props["fqn"]  # [project, folder, ..., name]
@@ -59,30 +82,31 @@ translator = ComputeWeeklyTranslator(
 )
 
 
-def rejected_raw_datasets(context: dg.AssetExecutionContext) -> dict[str, list[str]]:
-    """Raw datasets that failed an ERROR check earlier in this run, with the checks."""
+def failed_error_checks(context: dg.AssetExecutionContext) -> dict[dg.AssetKey, list[str]]:
+    """Assets whose ERROR checks failed earlier in this run, with the checks' names."""
     records = context.instance.get_records_for_run(
         run_id=context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
-    rejected: dict[str, list[str]] = defaultdict(list)
+    failed: dict[dg.AssetKey, list[str]] = defaultdict(list)
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
-        key = evaluation.asset_key.path
-        if (
-            len(key) == 2
-            and key[0] == "raw"
-            and not evaluation.passed
-            and evaluation.severity == dg.AssetCheckSeverity.ERROR
-        ):
-            rejected[key[1]].append(evaluation.check_name)
-    return dict(rejected)
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed[evaluation.asset_key].append(evaluation.check_name)
+    return dict(failed)
 
 
-def _failing_sample(relation: str) -> str | None:
-    """The first failing rows dbt stored for a test, as a markdown table."""
+def built_on(key: dg.AssetKey) -> str:
+    """The dbt selector of everything built on an asset: a raw source or a dbt model."""
+    if key.path[0] == "raw":
+        return f"source:raw.{key.path[-1]}+"
+    return f"{key.path[-1]}+"
+
+
+def _failing_sample(test_sql: str) -> str | None:
+    """The first rows a failed dbt test returns, as a markdown table."""
     try:
         with duckdb.connect(str(warehouse_path()), read_only=True) as con:
-            result = con.execute(f"select * from {relation} limit {SAMPLE_ROWS}")
+            result = con.execute(f"select * from ({test_sql}) as failing limit {SAMPLE_ROWS}")
             names = [column[0] for column in result.description]
             rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     except duckdb.Error:
@@ -91,17 +115,18 @@ def _failing_sample(relation: str) -> str | None:
 
 
 def _with_failing_rows(
-    results: list[dg.AssetCheckResult], manifest: Mapping[str, Any]
+    results: list[dg.AssetCheckResult], invocation: Any
 ) -> Iterator[dg.AssetCheckResult]:
-    """Failed dbt test results with a sample of the rows dbt stored for them."""
-    relations = {
-        node["name"]: node.get("relation_name")
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "test"
+    """Failed dbt test results with a sample of their failing rows, from the compiled SQL
+    of the test as it ran (dbt's run_results), queried once dbt has released DuckDB."""
+    compiled = {
+        item["unique_id"].split(".")[2]: item.get("compiled_code")
+        for item in invocation.get_artifact("run_results.json").get("results", [])
+        if item["unique_id"].startswith("test.")
     }
     for result in results:
-        relation = relations.get(result.check_name)
-        sample = _failing_sample(relation) if relation else None
+        sql = compiled.get(result.check_name)
+        sample = _failing_sample(sql) if sql else None
         if sample:
             result = result._replace(
                 metadata={**result.metadata, "failing rows sample": dg.MetadataValue.md(sample)}
@@ -109,35 +134,82 @@ def _with_failing_rows(
         yield result
 
 
+WINDOW_MODELS = "config.materialized:incremental"
+WAREHOUSE_POOL = "warehouse"  # one writer at a time: DuckDB allows one (make sets it to 1)
+
+
+class DbtRunConfig(dg.Config):
+    """Run config of the dbt steps."""
+
+    full_refresh: bool = False  # rebuild the window-by-window marts from all history
+
+
+def partition_window_vars(window: dg.TimeWindow) -> dict[str, str]:
+    """The dbt --vars of a partition range: its half-open dates [start, end) in the
+    report's time zone (the partitions' own), as `window_start` and `window_end`."""
+    zone = ZoneInfo(TIMEZONE)
+    return {
+        "window_start": window.start.astimezone(zone).date().isoformat(),
+        "window_end": window.end.astimezone(zone).date().isoformat(),
+    }
+
+
+def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator[Any]:
+    """One `dbt build`, minus everything built on a raw asset that failed an ERROR check
+    earlier in this run (a rejected week), so that bad data stops only what is built from
+    it; dbt itself skips what is built on a model whose test fails. Failed checks carry a
+    sample of their failing rows. After every good model was built, the step fails if a
+    model could not be built or an ERROR check failed, so it does not go unseen."""
+    failed_before = failed_error_checks(context)
+    args = ["build", *args]
+    for key in sorted(failed_before, key=lambda k: k.to_user_string()):
+        args += ["--exclude", built_on(key)]
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    failed_here: list[dg.AssetCheckResult] = []
+    for event in invocation.stream():
+        if isinstance(event, dg.AssetCheckResult) and not event.passed:
+            failed_here.append(event)  # sampled once dbt has released the warehouse
+        else:
+            yield event
+    yield from _with_failing_rows(failed_here, invocation)
+
+    results = invocation.get_artifact("run_results.json").get("results", [])
+    broken = [
+        item["unique_id"].split(".")[-1]
+        for item in results
+        if item["unique_id"].split(".")[0] in ("model", "seed", "snapshot")
+        and item["status"] == "error"
+    ]
+    if broken:
+        raise dg.Failure(description=f"dbt could not build: {', '.join(broken)}")
+    failed = {key.to_user_string(): checks for key, checks in failed_before.items()}
+    for result in failed_here:
+        if result.severity == dg.AssetCheckSeverity.ERROR and result.asset_key is not None:
+            failed.setdefault(result.asset_key.to_user_string(), []).append(result.check_name)
+    if failed:
+        summary = "; ".join(f"{asset} ({', '.join(checks)})" for asset, checks in failed.items())
+        raise dg.Failure(
+            description=(
+                f"ERROR checks failed in this run: {summary}. What is built on them was left "
+                "out and keeps its previous good data; everything else was rebuilt."
+            )
+        )
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
+    partitions_def=weekly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` of the selected models, seeds and tests, minus those of rejected feeds."""
-    rejected = rejected_raw_datasets(context)
-    args = ["build"]
-    for name in sorted(rejected):
-        args += ["--exclude", f"source:raw.{name}+"]
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
-    failed_checks: list[dg.AssetCheckResult] = []
-    for event in invocation.stream():
-        if isinstance(event, dg.AssetCheckResult) and not event.passed:
-            failed_checks.append(event)  # sampled once dbt has released the warehouse
-        else:
-            yield event
-    yield from _with_failing_rows(failed_checks, invocation.manifest)
-    if rejected:
-        left_out = "; ".join(
-            f"raw/{name} ({', '.join(checks)})" for name, checks in rejected.items()
-        )
-        raise dg.Failure(
-            description=(
-                f"Feeds rejected in this run, their models left out of dbt build: {left_out}. "
-                "Their marts keep the previous good data; the other marts were rebuilt."
-            )
-        )
-    if not invocation.is_successful():
-        raise dg.Failure(description="dbt build failed: see the failed models and checks above")
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    """One `dbt build` per run: seeds, views and small tables rebuilt whole, and the marts
+    that grow with time rebuilt only for the run's weeks (or from all history with
+    `full_refresh`)."""
+    if config.full_refresh:
+        yield from build(context, dbt, ["--full-refresh"])
+    else:
+        window = json.dumps(partition_window_vars(context.partition_time_window))
+        yield from build(context, dbt, ["--vars", window])

@@ -5,6 +5,9 @@ run covers a whole backfill; or, for a dataset landed whole, its span) through
 `ingest.ingest`, which publishes a week only if its audit passes. The asset reports, per
 dataset, rows and notes per week, and one asset check result per data-quality rule.
 
+Re-executing a run that failed partway (Dagster's "re-execute from failure") resumes it:
+the weeks the first attempt published are not fetched again, the rest are.
+
 A week that fails an ERROR rule is not published, but the asset still succeeds, so that
 the feeds that were good are modelled in the same run; the dbt step leaves out the models
 of a rejected feed (see `assets.dbt`) and then fails the run, so it does not go unseen.
@@ -12,6 +15,7 @@ The market feed's asset also lands the dividend and split events of the same pay
 (`raw/corporate_actions`).
 """
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -28,6 +32,7 @@ from orchestration.datasets import (
 )
 from orchestration.feeds.sessions import session_span
 from orchestration.ingest import Landed, ingest
+from orchestration.landing import published_at
 from orchestration.partitions import DateWindow, WeekWindow, weekly_partitions
 from orchestration.quality.audit import not_evaluated, report
 from orchestration.quality.rules import RULES
@@ -75,6 +80,17 @@ def _summary(name: str, landed: list[Landed]) -> str:
     return "\n".join(lines)
 
 
+def resumed_run_start(context: dg.AssetExecutionContext) -> dt.datetime | None:
+    """If this run re-executes a failed one, when the first attempt started."""
+    root = context.run.tags.get("dagster/root_run_id")
+    if not root or root == context.run.run_id:
+        return None
+    record = context.instance.get_run_record_by_id(root)
+    if record is None or record.start_time is None:
+        return None
+    return dt.datetime.fromtimestamp(record.start_time, tz=dt.UTC)
+
+
 def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
     partitions = weekly_partitions if feed.span is None else None
     if any(dataset.partitioned != (feed.span is None) for dataset in feed.datasets):
@@ -114,7 +130,13 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
             else [feed.span()]
         )
         landed: list[Landed] = []
+        resumed = resumed_run_start(context) if partitions else None
         for index, window in enumerate(windows):
+            fetched = published_at(root, feed.datasets[0].name, window.start) if resumed else None
+            if fetched is not None and fetched >= resumed:
+                context.log.info(f"{feed.name} {window.key}: published by the attempt resumed")
+                landed.append(Landed(window=window, published=True, resumed=True))
+                continue
             try:
                 item = ingest(
                     list(feed.datasets), source, window, root,
@@ -140,7 +162,7 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
             for name, value in item.cost.items():
                 cost[name] = cost.get(name, 0) + value
         for dataset in feed.datasets:
-            provided = [item for item in landed if dataset.name in item.paths]
+            provided = [item for item in landed if dataset.name in item.paths or item.resumed]
             yield dg.MaterializeResult(
                 asset_key=raw_key(dataset),
                 metadata={

@@ -15,9 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.datasets import MARKET_BARS
+from orchestration.feeds.base import FeedBatch, FeedDataError
 from orchestration.feeds.demo import market_model
+from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.landing import partition_file, read_partition
-from tests.conftest import PROJECT_ROOT, materialize_range, pipeline_env
+from tests.conftest import PROJECT_ROOT, Tampered, copy_of, materialize_range, pipeline_env
 
 pytestmark = pytest.mark.integration
 
@@ -91,13 +93,13 @@ def test_marts_are_filled(demo_year):
     assert months == [(dt.date(2024, 11, 1), True), (dt.date(2024, 12, 1), False)]
 
 
-def test_re_running_a_week_gives_the_same_rows(workspace):
+def test_re_running_a_week_gives_the_same_rows(two_weeks, tmp_path):
+    workspace = copy_of(two_weeks, tmp_path)
+    first = pq.read_table(partition_file(workspace.raw, "market_bars", dt.date(2024, 12, 16)))
+    marts_first = query(
+        workspace, "select * from marts.stock_performance order by symbol, as_of_date"
+    )
     with pipeline_env(workspace):
-        assert materialize_range("2024-12-09", "2024-12-16", selection=MARKET_ONLY).success
-        first = pq.read_table(partition_file(workspace.raw, "market_bars", dt.date(2024, 12, 16)))
-        marts_first = query(
-            workspace, "select * from marts.stock_performance order by symbol, as_of_date"
-        )
         assert materialize_range("2024-12-16", "2024-12-16", selection=MARKET_ONLY).success
     second = pq.read_table(partition_file(workspace.raw, "market_bars", dt.date(2024, 12, 16)))
     assert data_columns(first).equals(data_columns(second))
@@ -109,10 +111,25 @@ def test_re_running_a_week_gives_the_same_rows(workspace):
     assert (workspace.raw / "market_bars" / "week=2024-12-09" / "data.parquet").exists()
 
 
-def test_a_week_missing_between_two_landed_weeks_gives_null_changes_not_older_bases(workspace):
+def test_a_week_missing_between_two_landed_weeks_gives_null_changes_not_older_bases(
+    two_weeks, tmp_path
+):
+    def nothing_in_the_week_of_12_02(batch: FeedBatch) -> None:
+        if (
+            batch.rows
+            and batch.rows[0]["date"] < dt.date(2024, 12, 9)
+            and batch.rows[0]["date"] >= dt.date(2024, 12, 2)
+        ):
+            batch.rows.clear()
+            batch.related["corporate_actions"].clear()
+
+    workspace = copy_of(two_weeks, tmp_path)
+    feed = Tampered(DemoMarketFeed(), nothing_in_the_week_of_12_02)
     with pipeline_env(workspace):
-        assert materialize_range("2024-11-25", "2024-11-25", selection=MARKET_ONLY).success
-        assert materialize_range("2024-12-09", "2024-12-09", selection=MARKET_ONLY).success
+        result = materialize_range(
+            "2024-11-25", "2024-12-09", selection=MARKET_ONLY, resources={"market_feed": feed}
+        )
+    assert result.success
     rows = query(
         workspace,
         "select week_base_date, return_wtd, month_base_date, return_mtd "
@@ -165,9 +182,9 @@ def test_a_listing_without_a_file_is_reported_not_fatal(workspace, tmp_path):
     assert "32 listing(s)" in materialization.metadata["landed"].value
 
 
-def test_an_older_partition_without_a_newer_column_still_reads(workspace):
+def test_an_older_partition_without_a_newer_column_still_reads(two_weeks, tmp_path):
+    workspace = copy_of(two_weeks, tmp_path)
     with pipeline_env(workspace):
-        assert materialize_range("2024-12-09", "2024-12-16", selection=MARKET_ONLY).success
         path = partition_file(workspace.raw, "market_bars", dt.date(2024, 12, 9))
         older = pq.read_table(path).drop_columns(["shares_outstanding", "adj_close"])
         pq.write_table(older, path)
@@ -205,3 +222,50 @@ def test_the_readme_backfill_command_records_runs_in_the_project_instance(worksp
         assert instance.get_latest_materialization_event(
             dg.AssetKey(["marts", "stock_performance"])
         )
+
+
+class DownOnce:
+    """The demo market feed, failing on one week until `recover()` is called."""
+
+    def __init__(self, week: str) -> None:
+        self.feed, self.week, self.down, self.fetched = DemoMarketFeed(), week, True, []
+
+    def build(self):
+        return self
+
+    @property
+    def kind(self) -> str:
+        return self.feed.kind
+
+    def recover(self) -> None:
+        self.down = False
+
+    def fetch(self, window):
+        self.fetched.append(window.key)
+        if self.down and window.key == self.week:
+            raise FeedDataError("yahoo: provider down (HTTP 503 after 4 retries)")
+        return self.feed.fetch(window)
+
+
+def test_a_backfill_that_failed_partway_resumes_where_it_stopped(workspace):
+    feed = DownOnce("2024-12-16")
+    with pipeline_env(workspace), dg.instance_for_test() as instance:
+        first = materialize_range(
+            "2024-12-02", "2024-12-16", selection=MARKET_RAW,
+            resources={"market_feed": feed}, instance=instance,
+        )  # fmt: skip
+        assert not first.success
+        assert feed.fetched == ["2024-12-02", "2024-12-09", "2024-12-16"]
+        assert partition_file(workspace.raw, "market_bars", dt.date(2024, 12, 9)).exists()
+        assert not partition_file(workspace.raw, "market_bars", dt.date(2024, 12, 16)).exists()
+
+        feed.recover()
+        feed.fetched.clear()
+        resumed = materialize_range(
+            "2024-12-02", "2024-12-16", selection=MARKET_RAW,
+            resources={"market_feed": feed}, instance=instance,
+            tags={"dagster/root_run_id": first.run_id, "dagster/parent_run_id": first.run_id},
+        )  # fmt: skip
+    assert resumed.success
+    assert feed.fetched == ["2024-12-16"], "the published weeks are not fetched again"
+    assert partition_file(workspace.raw, "market_bars", dt.date(2024, 12, 16)).exists()

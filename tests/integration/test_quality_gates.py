@@ -7,7 +7,6 @@ which marts were rebuilt, and what the checks reported.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import dagster as dg
 import duckdb
@@ -17,33 +16,13 @@ from orchestration.feeds.base import FeedBatch
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.feeds.traffic.demo import DemoTrafficFeed
 from orchestration.landing import partition_file
-from orchestration.partitions import DateWindow
-from tests.conftest import failure_text, materialize_range, pipeline_env
+from tests.conftest import Tampered, copy_of, failure_text, materialize_range, pipeline_env
 
 pytestmark = pytest.mark.integration
 
-WEEK_1, WEEK_2, WEEK_3 = "2024-12-02", "2024-12-09", "2024-12-16"
+WEEK_2, WEEK_3 = "2024-12-09", "2024-12-23"  # the base (two_weeks) holds 12-09 and 12-16
 STOCK = dg.AssetKey(["marts", "stock_performance"])
 TRAFFIC = dg.AssetKey(["marts", "web_traffic_weekly"])
-
-
-class Tampered:
-    """A resource whose feed is a demo feed with its batch altered by `tamper`."""
-
-    def __init__(self, feed, tamper: Callable[[FeedBatch], None]) -> None:
-        self.feed, self.tamper = feed, tamper
-
-    def build(self):
-        return self
-
-    @property
-    def kind(self) -> str:
-        return self.feed.kind
-
-    def fetch(self, window: DateWindow) -> FeedBatch:
-        batch = self.feed.fetch(window)
-        self.tamper(batch)
-        return batch
 
 
 def rows_of(workspace, table: str) -> list[tuple]:
@@ -86,17 +65,15 @@ def test_the_demo_year_passes_every_error_check(demo_year):
     assert ("fx_rates", "coverage") in raw_checks
 
 
-def test_a_bad_traffic_week_stops_only_the_traffic_marts(workspace):
+def test_a_bad_traffic_week_stops_only_the_traffic_marts(two_weeks, tmp_path):
     def negative_visits(batch: FeedBatch) -> None:
         batch.rows[0]["visits"] = -5.0
 
+    workspace = copy_of(two_weeks, tmp_path)
+    published = partition_file(workspace.raw, "web_traffic", dt.date(2024, 12, 9)).read_bytes()
+    traffic_before = rows_of(workspace, "marts.web_traffic_weekly")
+    stock_before = stock_rows(workspace)
     with pipeline_env(workspace):
-        assert materialize_range(WEEK_1, WEEK_2).success
-        published = partition_file(workspace.raw, "web_traffic", dt.date(2024, 12, 9)).read_bytes()
-        traffic_before, stock_before = (
-            rows_of(workspace, "marts.web_traffic_weekly"),
-            stock_rows(workspace),
-        )
         bad = materialize_range(
             WEEK_2, WEEK_2, resources={"traffic_feed": Tampered(DemoTrafficFeed(), negative_visits)}
         )
@@ -119,17 +96,17 @@ def test_a_bad_traffic_week_stops_only_the_traffic_marts(workspace):
     with pipeline_env(workspace):  # a later good run never picks the bad pull up
         assert materialize_range(WEEK_3, WEEK_3).success
     later = rows_of(workspace, "marts.web_traffic_weekly")
-    assert [row for row in later if row[4] != dt.date(2024, 12, 16)] == traffic_before
+    assert [row for row in later if row[4] != dt.date(2024, 12, 23)] == traffic_before
 
 
-def test_a_bad_market_week_keeps_the_stock_marts_and_rebuilds_the_others(workspace):
+def test_a_bad_market_week_keeps_the_stock_marts_and_rebuilds_the_others(two_weeks, tmp_path):
     def high_below_low(batch: FeedBatch) -> None:
         bar = batch.rows[3]
         bar["high"], bar["low"] = bar["low"] - 1, bar["high"]
 
+    workspace = copy_of(two_weeks, tmp_path)
+    stock_before = stock_rows(workspace)
     with pipeline_env(workspace):
-        assert materialize_range(WEEK_2, WEEK_2).success
-        stock_before = stock_rows(workspace)
         bad = materialize_range(
             WEEK_2, WEEK_2, resources={"market_feed": Tampered(DemoMarketFeed(), high_below_low)}
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import dagster as dg
@@ -171,3 +172,32 @@ def test_keys_reach_the_resources_as_env_vars_never_as_values(monkeypatch):
     assert resources["traffic_feed"].similarweb_api_key == dg.EnvVar("SIMILARWEB_API_KEY")
     assert resources["downloads_feed"].qimai_token == dg.EnvVar("QIMAI_TOKEN")
     assert "k-123" not in repr(resources) and "t-456" not in repr(resources)
+
+
+def test_a_partition_range_becomes_the_half_open_dbt_window():
+    from orchestration.assets.dbt import partition_window_vars
+
+    first = weekly_partitions.time_window_for_partition_key("2024-12-09")
+    last = weekly_partitions.time_window_for_partition_key("2024-12-16")
+    assert partition_window_vars(dg.TimeWindow(first.start, last.end)) == {
+        "window_start": "2024-12-09",
+        "window_end": "2024-12-23",
+    }
+    # Read in Beijing, whatever zone the datetimes carry: 2024-12-15T16:00Z is Monday there.
+    utc = dg.TimeWindow(first.start.astimezone(dt.UTC), last.end.astimezone(dt.UTC))
+    assert partition_window_vars(utc)["window_start"] == "2024-12-09"
+
+
+def test_every_dbt_model_is_built_by_one_weekly_partitioned_step(asset_graph):
+    dbt_keys = [k for k in asset_graph.get_all_asset_keys() if k.path[0] != "raw"]
+    assert {asset_graph.get(k).partitions_def for k in dbt_keys} == {weekly_partitions}
+    assert len({asset_graph.get(k).assets_def.node_def.name for k in dbt_keys}) == 1
+
+
+def test_everything_that_writes_the_warehouse_shares_one_pool(asset_graph):
+    for key in asset_graph.get_all_asset_keys():
+        node = asset_graph.get(key)
+        if not node.is_materializable:
+            continue
+        expected = set() if key.path[0] == "raw" else {"warehouse"}
+        assert node.pools == expected, key

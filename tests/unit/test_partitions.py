@@ -22,16 +22,12 @@ def test_weeks_start_on_monday_2023_01_02_in_shanghai():
     assert all(dt.date.fromisoformat(key).weekday() == 0 for key in keys)
 
 
-def test_a_week_is_complete_only_after_its_sunday_in_shanghai():
-    # 2024-12-22 16:30 UTC is Monday 00:30 in Shanghai: the week of 12-16 has ended there.
-    after = weekly_partitions.get_partition_keys(
-        current_time=dt.datetime(2024, 12, 22, 16, 30, tzinfo=dt.UTC)
-    )
-    before = weekly_partitions.get_partition_keys(
-        current_time=dt.datetime(2024, 12, 22, 15, 30, tzinfo=dt.UTC)
-    )
-    assert after[-1] == "2024-12-16"
-    assert before[-1] == "2024-12-09"
+def test_the_last_partition_is_the_week_in_progress_in_shanghai():
+    # 2024-12-22 16:30 UTC is Monday 00:30 in Shanghai: a new week is in progress there.
+    monday = dt.datetime(2024, 12, 22, 16, 30, tzinfo=dt.UTC)
+    sunday = dt.datetime(2024, 12, 22, 15, 30, tzinfo=dt.UTC)
+    assert weekly_partitions.get_partition_keys(current_time=monday)[-1] == "2024-12-23"
+    assert weekly_partitions.get_partition_keys(current_time=sunday)[-1] == "2024-12-16"
 
 
 def test_first_week_is_configurable_and_must_be_a_monday(monkeypatch):

@@ -1,3 +1,4 @@
+{{ config(materialized="view") }}
 -- Each bar's adjusted close, brought to one basis: the feed's latest.
 --
 -- A feed such as Yahoo restates its adjusted closes every time a dividend goes ex or a

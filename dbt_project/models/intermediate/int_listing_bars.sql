@@ -1,3 +1,4 @@
+{{ config(materialized="view") }}
 -- Each watchlist listing's bars with its reference data, its adjusted close on one basis
 -- (int_adjusted_closes), and its market cap: the close as traded times the shares outstanding in force that day (the feed's, else the
 -- listing_shares seed's latest step effective on or before it), in the trading currency,

@@ -1,8 +1,14 @@
 -- One row per tracked app, platform and calendar month: downloads summed over the days
 -- landed so far. `is_complete_period` stays false until the feed has landed the month's
 -- last day for that app (the report marks such a month "not complete", 非完全统计).
+{{ window_replace_config('month_start', start="date_trunc('month', " ~ window_start() ~ ")") }}
+-- Built window by window: every month the window touches, from all of its days landed so
+-- far and from the month before (for the month-over-month change).
 with daily as (
     select * from {{ ref('stg_app_downloads') }}
+    where download_date >= date_trunc('month', {{ window_start() }}) - interval 1 month
+        and download_date < date_trunc('month', {{ window_end() }} - interval 1 day)
+            + interval 1 month
 ),
 
 apps as (
@@ -55,3 +61,5 @@ select
     end as downloads_mom,
     rank() over (partition by platform, month_start order by downloads desc) as rank_on_platform
 from framed
+where month_start >= date_trunc('month', {{ window_start() }})
+    and month_start < {{ window_end() }}

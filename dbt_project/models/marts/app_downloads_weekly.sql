@@ -1,8 +1,19 @@
 -- One row per tracked app, platform and Monday-to-Sunday week: downloads summed over the
 -- week's days, week-over-week change between two complete consecutive weeks, and the
 -- app's rank among all apps on the platform that week.
+{{ window_replace_config('week_start') }}
+-- Built window by window: the weeks of the window, from their days and those of the week
+-- before (for the week-over-week change).
 with daily as (
     select * from {{ ref('stg_app_downloads') }}
+    where download_date >= {{ window_start() }} - interval 7 day
+        and download_date < {{ window_end() }}
+),
+
+first_seen as (
+    select app_id, platform, min(date_trunc('week', download_date))::date as first_week_seen
+    from {{ ref('stg_app_downloads') }}
+    group by app_id, platform
 ),
 
 apps as (
@@ -52,5 +63,7 @@ select
             then downloads / nullif(previous_downloads, 0) - 1
     end as downloads_wow,
     rank() over (partition by platform, week_start order by downloads desc) as rank_on_platform,
-    min(week_start) over (partition by app_id, platform) as first_week_seen
+    first_seen.first_week_seen
 from framed
+inner join first_seen using (app_id, platform)
+where {{ in_window('week_start') }}

@@ -2,9 +2,11 @@
 -- week's last session: each listing's last bar of the week, its week-to-date change,
 -- weighted by its market cap at the start of the week (USD, at the base session) or
 -- equally; the sector's total cap in 1e8 USD; its best and worst mover.
+{{ window_replace_config('week_start') }}
 with last_bar_of_week as (
     select *
     from {{ ref('stock_performance') }}
+    where {{ in_window('week_start') }}
     qualify row_number() over (partition by symbol, week_start order by as_of_date desc) = 1
 ),
 

@@ -1,3 +1,4 @@
+{{ window_replace_config('as_of_date') }}
 -- One row per watchlist listing per trading day (bar): market cap in the report's unit and
 -- the week-, month- and year-to-date changes, each from the listing's close on its
 -- exchange's last session before the period (see the period_change macro).
@@ -5,8 +6,15 @@
 -- Written with window functions over the bars (the bar just before each period is the
 -- first row's lag within the period) plus equi-joins to small tables: no ASOF join and no
 -- join of grouped periods back onto the bars, which keeps it fast on long histories.
+--
+-- Built window by window (the partition range of a run): the rows of the window are
+-- replaced, computed from the bars of the window and of the month before its year began,
+-- which hold every base a row of the window can need. A window gives exactly the rows a
+-- full rebuild gives.
 with bars as (
     select * from {{ ref('int_listing_bars') }}
+    where trade_date >= date_trunc('year', {{ window_start() }}) - interval 31 day
+        and trade_date < {{ window_end() }}
 ),
 
 bases as (
@@ -85,3 +93,4 @@ select
     case when week_found_date = week_base_date then week_found_market_cap_usd_100m end
         as week_base_market_cap_usd_100m
 from with_expected_bases
+where {{ in_window('trade_date') }}

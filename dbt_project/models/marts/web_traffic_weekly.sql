@@ -1,8 +1,19 @@
 -- One row per tracked site and Monday-to-Sunday week: visits summed over the week's days
 -- (across the site's domains), week-over-week change between two complete consecutive
 -- weeks, and the site's rank and share within its category that week.
+{{ window_replace_config('week_start') }}
+-- Built window by window: the weeks of the window, from their days and those of the week
+-- before (for the week-over-week change).
 with daily as (
     select * from {{ ref('stg_web_traffic') }}
+    where visit_date >= {{ window_start() }} - interval 7 day
+        and visit_date < {{ window_end() }}
+),
+
+first_seen as (
+    select site_id, min(date_trunc('week', visit_date))::date as first_week_seen
+    from {{ ref('stg_web_traffic') }}
+    group by site_id
 ),
 
 sites as (
@@ -15,6 +26,7 @@ weekly as (
         date_trunc('week', visit_date)::date as week_start,
         sum(visits) as visits,
         count(*) as days_with_data,
+        max(data_last_updated) as data_last_updated,
         string_agg(distinct domain, ', ' order by domain) as domains
     from daily
     group by all
@@ -46,6 +58,10 @@ select
     visits / 1e4 as visits_10k,
     days_with_data,
     is_complete_week,
+    -- Similarweb revises its estimates for about ten days after a week ends: a week is
+    -- final once complete and pulled with data updated at least ten days after its end.
+    is_complete_week and data_last_updated >= week_start + interval 17 day as is_final,
+    data_last_updated,
     case
         when previous_week_start = week_start - interval 7 day
             and is_complete_week and previous_is_complete
@@ -53,5 +69,7 @@ select
     end as visits_wow,
     rank() over (partition by category, week_start order by visits desc) as rank_in_category,
     visits / nullif(sum(visits) over (partition by category, week_start), 0) as share_of_category,
-    min(week_start) over (partition by site_id) as first_week_seen
+    first_seen.first_week_seen
 from framed
+inner join first_seen using (site_id)
+where {{ in_window('week_start') }}
