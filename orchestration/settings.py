@@ -3,7 +3,12 @@
 Every path the project reads or writes is resolved here, at call time (never at import),
 so tests and users can point the pipeline somewhere else with an environment variable.
 The dbt profile (`dbt_project/profiles.yml`) and sources (`dbt_project/models/sources.yml`)
-use the same variables with the same defaults, relative to `dbt_project/`.
+use the same variables with the same defaults, relative to `dbt_project/`; Dagster passes
+them to dbt as absolute paths.
+
+The warehouse exists twice: dbt builds in a private file (`build_warehouse_path`), and a
+successful build is published over the file analysts open (`warehouse_path`) in one
+atomic rename, in a storage version older DuckDB clients read (`orchestration.warehouse`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 
 RAW_DIR_ENV = "COMPUTE_WEEKLY_RAW_DIR"
 WAREHOUSE_ENV = "COMPUTE_WEEKLY_WAREHOUSE"
+BUILD_WAREHOUSE_ENV = "COMPUTE_WEEKLY_BUILD_WAREHOUSE"
+STORAGE_VERSION_ENV = "COMPUTE_WEEKLY_STORAGE_VERSION"
+# DuckDB 1.0 and every later release (the DuckDB 1.5 CLI, older JDBC drivers) read it.
+DEFAULT_STORAGE_VERSION = "v1.0.0"
 
 DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "warehouse.duckdb"
@@ -28,5 +37,20 @@ def raw_dir() -> Path:
 
 
 def warehouse_path() -> Path:
-    """The DuckDB file dbt builds and analysts query."""
+    """The published DuckDB file analysts query (read-only); runs replace it atomically."""
     return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).resolve()
+
+
+def build_warehouse_path() -> Path:
+    """The private DuckDB file dbt builds in, beside the published one by default
+    (`.building/` in its folder). Same file name, so views keep their catalog name."""
+    explicit = os.environ.get(BUILD_WAREHOUSE_ENV)
+    if explicit:
+        return Path(explicit).resolve()
+    published = warehouse_path()
+    return published.parent / ".building" / published.name
+
+
+def storage_version() -> str:
+    """The DuckDB storage version the warehouse is published in."""
+    return os.environ.get(STORAGE_VERSION_ENV) or DEFAULT_STORAGE_VERSION

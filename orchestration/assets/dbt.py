@@ -17,6 +17,9 @@ what is built on a model whose test fails; those marts keep their previous rows 
 the others are rebuilt, then the step fails, naming the checks. A failed dbt test shows a
 sample of its failing rows (its compiled query, run again once dbt is done), so the
 problem is visible without running SQL.
+
+dbt builds in a private file; once it is done, the build is published over the file
+analysts read (`orchestration.warehouse`), so a reader never waits and never sees a mix.
 """
 
 import json
@@ -37,7 +40,8 @@ from dagster_dbt import (
 from orchestration.partitions import TIMEZONE, weekly_partitions
 from orchestration.project import dbt_project
 from orchestration.quality.audit import SAMPLE_ROWS, sample_table
-from orchestration.settings import warehouse_path
+from orchestration.settings import build_warehouse_path, storage_version
+from orchestration.warehouse import dbt_environment, publish
 
 
 class ComputeWeeklyTranslator(DagsterDbtTranslator):
@@ -105,7 +109,7 @@ def built_on(key: dg.AssetKey) -> str:
 def _failing_sample(test_sql: str) -> str | None:
     """The first rows a failed dbt test returns, as a markdown table."""
     try:
-        with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+        with duckdb.connect(str(build_warehouse_path()), read_only=True) as con:
             result = con.execute(f"select * from ({test_sql}) as failing limit {SAMPLE_ROWS}")
             names = [column[0] for column in result.description]
             rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
@@ -164,7 +168,8 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str
     args = ["build", *args]
     for key in sorted(failed_before, key=lambda k: k.to_user_string()):
         args += ["--exclude", built_on(key)]
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    with dbt_environment():
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
     failed_here: list[dg.AssetCheckResult] = []
     for event in invocation.stream():
         if isinstance(event, dg.AssetCheckResult) and not event.passed:
@@ -181,7 +186,11 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str
         and item["status"] == "error"
     ]
     if broken:
-        raise dg.Failure(description=f"dbt could not build: {', '.join(broken)}")
+        raise dg.Failure(
+            description=f"dbt could not build: {', '.join(broken)}; the warehouse was not published"
+        )
+    published = publish()
+    context.log.info(f"published the warehouse at {published} ({storage_version()} storage)")
     failed = {key.to_user_string(): checks for key, checks in failed_before.items()}
     for result in failed_here:
         if result.severity == dg.AssetCheckSeverity.ERROR and result.asset_key is not None:

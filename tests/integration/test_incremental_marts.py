@@ -11,7 +11,7 @@ import pytest
 from dbt.cli.main import dbtRunner
 
 from orchestration.assets.dbt import WINDOW_MODELS
-from orchestration.settings import DBT_PROJECT_DIR, RAW_DIR_ENV, WAREHOUSE_ENV
+from orchestration.settings import BUILD_WAREHOUSE_ENV, DBT_PROJECT_DIR, RAW_DIR_ENV
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +59,7 @@ def test_a_year_built_week_by_week_equals_a_full_rebuild(demo_year, tmp_path, mo
     monkeypatch.setenv(RAW_DIR_ENV, str(demo_year.raw))
     weekly, full = tmp_path / "weekly.duckdb", tmp_path / "full.duckdb"
 
-    monkeypatch.setenv(WAREHOUSE_ENV, str(weekly))
+    monkeypatch.setenv(BUILD_WAREHOUSE_ENV, str(weekly))
     dbt("build", "--exclude", WINDOW_MODELS, "resource_type:test")
     week = FIRST_WEEK
     while week <= LAST_WEEK:
@@ -67,7 +67,7 @@ def test_a_year_built_week_by_week_equals_a_full_rebuild(demo_year, tmp_path, mo
         dbt("run", "--select", WINDOW_MODELS, "--vars", json.dumps(window))
         week += dt.timedelta(days=7)
 
-    monkeypatch.setenv(WAREHOUSE_ENV, str(full))
+    monkeypatch.setenv(BUILD_WAREHOUSE_ENV, str(full))
     dbt("build", "--exclude", WINDOW_MODELS, "resource_type:test")
     dbt("run", "--select", WINDOW_MODELS, "--full-refresh")
 
@@ -80,7 +80,7 @@ def test_a_year_built_week_by_week_equals_a_full_rebuild(demo_year, tmp_path, mo
 
 def test_a_week_rebuilt_from_fewer_rows_leaves_no_stale_rows(demo_year, tmp_path, monkeypatch):
     monkeypatch.setenv(RAW_DIR_ENV, str(demo_year.raw))
-    monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv(BUILD_WAREHOUSE_ENV, str(tmp_path / "warehouse.duckdb"))
     dbt("build", "--exclude", WINDOW_MODELS, "resource_type:test")
     window = {"window_start": "2024-12-09", "window_end": "2024-12-16"}
     dbt("run", "--select", WINDOW_MODELS, "--vars", json.dumps(window))
