@@ -15,8 +15,10 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster
 DEMO_AS_OF ?= 2024-12-18
 DEMO_RANGE ?= 2023-12-25...2024-12-16
+AS_OF ?= $(DEMO_AS_OF)
+WAREHOUSE ?= $(or $(COMPUTE_WEEKLY_WAREHOUSE),warehouse/warehouse.duckdb)
 
-.PHONY: help install prepare demo backfill exhibit test unit lint dev clean
+.PHONY: help install prepare demo backfill exhibit report sql docs test unit lint dev clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,7 +47,22 @@ backfill: prepare ## Materialize every asset for DEMO_RANGE in one run
 exhibit: install ## Print exhibit 1 as of DEMO_AS_OF from the warehouse
 	$(BIN)/python -m orchestration.exhibit --as-of $(DEMO_AS_OF)
 
-demo: backfill exhibit ## Backfill the demo history, build the marts, print exhibit 1 as of 2024-12-18
+report: install ## Render the weekly report as of AS_OF (default 2024-12-18) into reports/
+	$(BIN)/python -m orchestration.report --as-of $(AS_OF)
+
+sql: install ## Open a read-only SQL shell (DuckDB CLI) on the published warehouse
+	@test -f "$(WAREHOUSE)" || { echo "no warehouse at $(WAREHOUSE): run make demo first" >&2; exit 1; }
+	$(BIN)/duckdb -readonly "$(WAREHOUSE)"
+
+docs: prepare ## Build the static dbt documentation into docs/dbt/index.html
+	mkdir -p warehouse/.building
+	cd dbt_project && ../$(BIN)/dbt docs generate --static --quiet
+	mkdir -p docs/dbt
+	cp dbt_project/target/static_index.html docs/dbt/index.html
+	@echo "dbt docs: docs/dbt/index.html"
+
+demo: backfill exhibit ## Backfill the demo history, build the marts, print exhibit 1 as of 2024-12-18, render the report
+	$(MAKE) --no-print-directory report AS_OF=$(DEMO_AS_OF)
 
 test: prepare ## Run the whole test suite
 	$(BIN)/pytest
@@ -60,5 +77,5 @@ lint: install ## Check style and common mistakes (ruff)
 dev: prepare ## Open the Dagster UI (http://127.0.0.1:3000)
 	$(BIN)/dagster dev -w workspace.yaml
 
-clean: ## Remove landed data, the warehouse and the Dagster instance (keeps .venv)
-	rm -rf raw/*/ warehouse/*.duckdb* $(DAGSTER_HOME) dbt_project/target
+clean: ## Remove landed data, the warehouse, reports and the Dagster instance (keeps .venv)
+	rm -rf raw/*/ warehouse/*.duckdb* warehouse/.building reports docs/dbt $(DAGSTER_HOME) dbt_project/target

@@ -14,6 +14,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_models
+from orchestration.assets.report import weekly_report
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.project import dbt_executable, dbt_project
 from orchestration.resources import (
@@ -29,7 +30,7 @@ from orchestration.settings import RAW_DIR_ENV
 def build_definitions(overrides: Mapping[str, Any] | None = None) -> dg.Definitions:
     """The project's definitions; `overrides` replaces resources by key (tests do)."""
     return dg.Definitions(
-        assets=[*RAW_ASSETS, dbt_models],
+        assets=[*RAW_ASSETS, dbt_models, weekly_report],
         resources={
             "landing_zone": LandingZone(root=env_or_default(RAW_DIR_ENV, "")),
             "quality_policy": QualityPolicyResource(

@@ -24,8 +24,11 @@ RAW_KEYS = {
         "web_traffic",
         "app_downloads",
         "exchange_sessions",
+        "gpu_prices",
+        "release_events",
     )
 }
+LANDED_WHOLE = {dg.AssetKey(["raw", "exchange_sessions"]), dg.AssetKey(["raw", "release_events"])}
 MARTS = {
     dg.AssetKey(["marts", name])
     for name in (
@@ -34,6 +37,8 @@ MARTS = {
         "web_traffic_weekly",
         "app_downloads_weekly",
         "app_downloads_monthly",
+        "gpu_prices_weekly",
+        "release_events",
     )
 }
 
@@ -58,9 +63,10 @@ def test_raw_feeds_are_weekly_and_everything_backfills_in_a_single_run(asset_gra
         if not node.is_materializable:
             continue
         assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
-    for key in RAW_KEYS - {dg.AssetKey(["raw", "exchange_sessions"])}:
+    for key in RAW_KEYS - LANDED_WHOLE:
         assert asset_graph.get(key).partitions_def == weekly_partitions, key
-    assert asset_graph.get(dg.AssetKey(["raw", "exchange_sessions"])).partitions_def is None
+    for key in LANDED_WHOLE:
+        assert asset_graph.get(key).partitions_def is None, key
 
 
 def test_dbt_sources_are_the_raw_assets(asset_graph):
@@ -68,6 +74,10 @@ def test_dbt_sources_are_the_raw_assets(asset_graph):
     assert dg.AssetKey(["raw", "market_bars"]) in parents
     sessions = asset_graph.get(dg.AssetKey(["staging", "stg_exchange_sessions"])).parent_keys
     assert dg.AssetKey(["raw", "exchange_sessions"]) in sessions
+    gpu = asset_graph.get(dg.AssetKey(["staging", "stg_gpu_prices"])).parent_keys
+    assert dg.AssetKey(["raw", "gpu_prices"]) in gpu
+    events = asset_graph.get(dg.AssetKey(["staging", "stg_release_events"])).parent_keys
+    assert dg.AssetKey(["raw", "release_events"]) in events
 
 
 def test_dbt_tests_are_asset_checks_on_the_marts(asset_graph):
@@ -140,6 +150,9 @@ def test_every_data_quality_rule_is_a_check_on_its_raw_asset(asset_graph):
             "QimaiDownloadsFeed",
         ),
         ("DOWNLOADS_FEED", "csv", {"DOWNLOADS_CSV_DIR": "{tmp}"}, "CsvDownloadsFeed"),
+        ("GPU_FEED", "demo", {}, "DemoGpuFeed"),
+        ("GPU_FEED", "csv", {"GPU_CSV_DIR": "{tmp}"}, "CsvGpuFeed"),
+        ("GPU_FEED", "keepa", {"KEEPA_API_KEY": "k-789"}, "KeepaGpuFeed"),
     ],
 )
 def test_every_feed_is_chosen_by_its_variable(
@@ -153,6 +166,7 @@ def test_every_feed_is_chosen_by_its_variable(
         "FX_FEED": "fx_feed",
         "TRAFFIC_FEED": "traffic_feed",
         "DOWNLOADS_FEED": "downloads_feed",
+        "GPU_FEED": "gpu_feed",
     }[variable]
     resource = feed_resources_from_env()[resource_key]
     # Resolve EnvVar fields the way Dagster does when it runs the resource.
@@ -168,10 +182,13 @@ def test_every_feed_is_chosen_by_its_variable(
 def test_keys_reach_the_resources_as_env_vars_never_as_values(monkeypatch):
     monkeypatch.setenv("SIMILARWEB_API_KEY", "k-123")
     monkeypatch.setenv("QIMAI_TOKEN", "t-456")
+    monkeypatch.setenv("KEEPA_API_KEY", "k-789")
     resources = feed_resources_from_env()
     assert resources["traffic_feed"].similarweb_api_key == dg.EnvVar("SIMILARWEB_API_KEY")
     assert resources["downloads_feed"].qimai_token == dg.EnvVar("QIMAI_TOKEN")
-    assert "k-123" not in repr(resources) and "t-456" not in repr(resources)
+    assert resources["gpu_feed"].keepa_api_key == dg.EnvVar("KEEPA_API_KEY")
+    for key in ("k-123", "t-456", "k-789"):
+        assert key not in repr(resources)
 
 
 def test_a_partition_range_becomes_the_half_open_dbt_window():
@@ -189,7 +206,7 @@ def test_a_partition_range_becomes_the_half_open_dbt_window():
 
 
 def test_every_dbt_model_is_built_by_one_weekly_partitioned_step(asset_graph):
-    dbt_keys = [k for k in asset_graph.get_all_asset_keys() if k.path[0] != "raw"]
+    dbt_keys = [k for k in asset_graph.get_all_asset_keys() if k.path[0] not in ("raw", "reports")]
     assert {asset_graph.get(k).partitions_def for k in dbt_keys} == {weekly_partitions}
     assert len({asset_graph.get(k).assets_def.node_def.name for k in dbt_keys}) == 1
 
@@ -199,5 +216,25 @@ def test_everything_that_writes_the_warehouse_shares_one_pool(asset_graph):
         node = asset_graph.get(key)
         if not node.is_materializable:
             continue
-        expected = set() if key.path[0] == "raw" else {"warehouse"}
+        # Raw assets write Parquet and the report only reads the published warehouse.
+        expected = set() if key.path[0] in ("raw", "reports") else {"warehouse"}
         assert node.pools == expected, key
+
+
+def test_release_events_come_from_the_analysts_file(monkeypatch, tmp_path):
+    from orchestration.feeds.releases.events_file import DEFAULT_FILE, ReleaseEventsFeed
+
+    monkeypatch.delenv("RELEASE_EVENTS_FILE", raising=False)
+    feed = feed_resources_from_env()["release_events_feed"].build()
+    assert isinstance(feed, ReleaseEventsFeed) and feed.path == DEFAULT_FILE
+    with pytest.raises(FeedConfigError, match="RELEASE_EVENTS_FILE=.* is not a file"):
+        ReleaseEventsFeed(tmp_path / "nowhere.csv")
+
+
+def test_keepa_needs_a_key():
+    from orchestration.resources import GpuFeedResource
+
+    with pytest.raises(FeedConfigError, match="KEEPA_API_KEY"):
+        GpuFeedResource(kind="keepa").build()
+    with pytest.raises(FeedConfigError, match="GPU_FEED=csv needs GPU_CSV_DIR"):
+        GpuFeedResource(kind="csv").build()

@@ -1,6 +1,7 @@
 -- One row per tracked app, platform and calendar month: downloads summed over the days
 -- landed so far. `is_complete_period` stays false until the feed has landed the month's
--- last day for that app (the report marks such a month "not complete", 非完全统计).
+-- last day for that app, and every day before it (the report marks such a month "not
+-- complete", 非完全统计).
 {{ window_replace_config('month_start', start="date_trunc('month', " ~ window_start() ~ ")") }}
 -- Built window by window: every month the window touches, from all of its days landed so
 -- far and from the month before (for the month-over-month change).
@@ -27,19 +28,31 @@ monthly as (
     group by all
 ),
 
-framed as (
+completeness as (
+    -- Complete once the month's last day has landed and no day since the month began (or
+    -- since the app is tracked) is missing: a history backfilled from mid-month is not a
+    -- complete month.
     select
         monthly.*,
         apps.display_name,
         apps.display_name_en,
         apps.vendor,
-        last_download_date = last_day(month_start) as is_complete_period,
-        lag(month_start) over by_app as previous_month_start,
-        lag(downloads) over by_app as previous_downloads,
-        lag(last_download_date = last_day(month_start)) over by_app as previous_is_complete
+        last_download_date = last_day(month_start)
+            and days_with_data = datediff(
+                'day', greatest(month_start, apps.tracked_from), last_day(month_start)
+            ) + 1 as is_complete_period
     from monthly
     inner join apps using (app_id)
-    window by_app as (partition by monthly.app_id, monthly.platform order by monthly.month_start)
+),
+
+framed as (
+    select
+        *,
+        lag(month_start) over by_app as previous_month_start,
+        lag(downloads) over by_app as previous_downloads,
+        lag(is_complete_period) over by_app as previous_is_complete
+    from completeness
+    window by_app as (partition by app_id, platform order by month_start)
 )
 
 select

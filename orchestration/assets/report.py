@@ -1,0 +1,109 @@
+"""The weekly report as a Dagster asset: one HTML report (and its PNG charts) per week.
+
+`weekly_report` is weekly-partitioned like the feeds and marts, with a single-run backfill
+policy: a run over a range of weeks renders every week's report in one step. Each week's
+report is as of the week's last landed session (the latest `as_of_date` in
+marts.stock_performance within the week): Friday's close for a past week, the latest close
+for the week in progress, so the mid-week refresh gives a mid-week report. A week with no
+market data yet is reported in the metadata, not a failure.
+
+Files go to `reports/` at the project root (`COMPUTE_WEEKLY_REPORTS_DIR`, or the run
+config's `out_dir`). Add `weekly_report` to the definitions' assets to schedule it with
+the rest (`weekly_refresh_job` selects every asset).
+
+No `from __future__ import annotations` here: Dagster reads the context's annotation.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.partitions import WeekWindow, weekly_partitions
+from orchestration.report.sql import ReportError, last_session_in, open_warehouse
+
+REPORT_MARTS = (
+    "stock_performance",
+    "sector_performance_weekly",
+    "web_traffic_weekly",
+    "app_downloads_weekly",
+    "app_downloads_monthly",
+)
+
+
+class WeeklyReportConfig(dg.Config):
+    """Where the reports go; empty: `reports/` at the project root (or the environment's)."""
+
+    out_dir: str = ""
+
+
+def week_as_of_dates(keys: list[str], warehouse: Path | None = None) -> dict[str, dt.date | None]:
+    """Each week's last landed session, by partition key (None: no market data yet)."""
+    with open_warehouse(warehouse) as con:
+        dates = {}
+        for key in keys:
+            window = WeekWindow.from_partition_key(key)
+            dates[key] = last_session_in(con, window.start, window.end)
+        return dates
+
+
+@dg.asset(
+    key=["reports", "weekly_report"],
+    partitions_def=weekly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=[dg.AssetKey(["marts", name]) for name in REPORT_MARTS],
+    kinds={"html"},
+    group_name="reports",
+    description=(
+        "The analyst-facing weekly report (算力周跟踪): exhibit 1, the sector roll-up, web "
+        "traffic and app download charts, as of each week's last landed session; a "
+        "self-contained HTML file and PNG charts under reports/."
+    ),
+)
+def weekly_report(
+    context: dg.AssetExecutionContext, config: WeeklyReportConfig
+) -> dg.MaterializeResult:
+    # Imported here: the charts load matplotlib, which loading the definitions need not.
+    from orchestration.report.build import build_report, reports_dir
+    from orchestration.report.facts import facts_markdown
+
+    out_dir = Path(config.out_dir) if config.out_dir else reports_dir()
+    keys = sorted(context.partition_keys)
+    try:
+        as_of_dates = week_as_of_dates(keys)
+    except ReportError as exc:
+        raise dg.Failure(description=str(exc)) from exc
+    written: dict[str, list[str]] = {}
+    previews: list[str] = []
+    without_data: dict[str, str] = {}
+    for key in keys:
+        as_of = as_of_dates[key]
+        if as_of is None:
+            without_data[key] = "no market data landed in this week yet"
+            context.log.warning(f"week {key}: no market data yet, no report")
+            continue
+        try:
+            files = build_report(as_of, out_dir)
+        except ReportError as exc:
+            without_data[key] = str(exc)
+            context.log.warning(f"week {key}: {exc}")
+            continue
+        written[key] = [str(path) for path in files.paths]
+        previews.append(facts_markdown(as_of, files.facts))
+        context.log.info(f"week {key}: report as of {as_of} at {files.html}")
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "weeks": len(keys),
+        "reports_written": len(written),
+        "reports": dg.MetadataValue.json(written),
+        "weeks_without_data": dg.MetadataValue.json(without_data),
+        "out_dir": dg.MetadataValue.path(str(out_dir)),
+    }
+    if written:
+        last = written[max(written)]
+        metadata["html"] = dg.MetadataValue.path(last[0])
+        metadata["preview"] = dg.MetadataValue.md(previews[-1])
+    else:
+        metadata["preview"] = dg.MetadataValue.md(
+            "No report: no week of the run has market data yet."
+        )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,48 @@
+"""Build the weekly report as of a date from the published warehouse.
+
+    python -m orchestration.report --as-of 2024-12-18 [--out reports]
+
+Prints the paths it wrote, one a line. A missing or empty warehouse is one line on
+stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import duckdb
+
+from orchestration.report.build import build_report, reports_dir
+from orchestration.report.sql import ReportError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.report", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--as-of", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD, e.g. 2024-12-18"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help=f"output folder (default: {reports_dir()})"
+    )
+    parser.add_argument(
+        "--warehouse", type=Path, default=None, help="DuckDB file (default: the published one)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        files = build_report(args.as_of, args.out, args.warehouse)
+    except (ReportError, duckdb.Error) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"weekly report: {message}", file=sys.stderr)
+        return 1
+    for path in files.paths:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

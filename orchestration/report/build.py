@@ -1,0 +1,111 @@
+"""Build the weekly report as of a date and write its files.
+
+    <out>/weekly-report-<YYYY-MM-DD>.html   the report, self-contained
+    <out>/<YYYY-MM-DD>/<chart>.png          each chart, as embedded in the page
+
+`out` is `reports/` at the project root unless given (or `COMPUTE_WEEKLY_REPORTS_DIR`).
+Every file is written beside its final path and renamed over it, so a reader never sees
+half a report. The same warehouse gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.report import charts, series
+from orchestration.report.data import DOWNLOAD_MONTHS, TRAFFIC_WEEKS, ReportData, load_report_data
+from orchestration.report.facts import HeadlineFacts, headline_facts
+from orchestration.report.page import (
+    SOURCE_DOWNLOADS,
+    SOURCE_TRAFFIC,
+    Chart,
+    render_page,
+)
+from orchestration.report.sql import open_warehouse
+from orchestration.settings import PROJECT_ROOT
+
+REPORTS_DIR_ENV = "COMPUTE_WEEKLY_REPORTS_DIR"
+TOP_SITES = 6
+TOP_APPS = 5
+TRAFFIC_TITLES = {
+    "text": "图表 2-3：文本大模型网站访问量周度数据（单位：万次）",
+    "image": "图表 4：图片大模型网站访问量周度数据（单位：万次）",
+    "video": "图表 5：视频大模型网站访问量周度数据（单位：万次）",
+}
+DOWNLOADS_TITLE = "图表 6：国内头部大模型 App 下载量月度数据（单位：万次）"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What `build_report` wrote, and the facts it led with."""
+
+    as_of: dt.date
+    html: Path
+    charts: dict[str, Path]  # chart name -> PNG file
+    facts: HeadlineFacts
+
+    @property
+    def paths(self) -> list[Path]:
+        return [self.html, *self.charts.values()]
+
+
+def reports_dir() -> Path:
+    """The default output folder: `reports/` at the project root, or the environment's."""
+    return Path(os.environ.get(REPORTS_DIR_ENV) or PROJECT_ROOT / "reports").resolve()
+
+
+def report_charts(data: ReportData) -> dict[str, Chart]:
+    """Every chart of the report, by file name (without .png), in page order."""
+    result = {}
+    for category, title in TRAFFIC_TITLES.items():
+        rows = data.traffic[category]
+        notes = [
+            f"注：最近 {TRAFFIC_WEEKS} 周（周一至周日）中截至该日已结束的各周；前 {TOP_SITES} 名"
+        ]
+        result[f"web_traffic_{category}"] = Chart(
+            title=title,
+            png=charts.traffic_chart(series.traffic_lines(rows, TOP_SITES)),
+            source=SOURCE_TRAFFIC,
+            notes=notes + series.tracked_from_notes(rows, TOP_SITES),
+        )
+    grid = series.downloads_grid(data.downloads, TOP_APPS, data.as_of)
+    result["app_downloads_monthly"] = Chart(
+        title=DOWNLOADS_TITLE,
+        png=charts.downloads_chart(grid),
+        source=SOURCE_DOWNLOADS,
+        notes=[f"注：最近 {DOWNLOAD_MONTHS} 个月；前 {TOP_APPS} 名", *grid.notes],
+    )
+    return result
+
+
+def build_report(
+    as_of: dt.date, out_dir: Path | None = None, warehouse: Path | None = None
+) -> ReportFiles:
+    """Render the report as of `as_of` from the warehouse (read-only) into `out_dir`."""
+    with open_warehouse(warehouse) as con:
+        data = load_report_data(con, as_of)
+    facts = headline_facts(data.sectors, data.traffic, data.downloads)
+    chart_set = report_charts(data)
+    out = (out_dir or reports_dir()).resolve()
+    chart_dir = out / as_of.isoformat()
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, chart in chart_set.items():
+        written[name] = _write(chart_dir / f"{name}.png", chart.png)
+    page = render_page(data, facts, chart_set)
+    html = _write(out / f"weekly-report-{as_of.isoformat()}.html", page.encode("utf-8"))
+    return ReportFiles(as_of=as_of, html=html, charts=written, facts=facts)
+
+
+def _write(path: Path, content: bytes) -> Path:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,185 @@
+"""The report's charts as PNG bytes, drawn with matplotlib's Agg canvas (no pyplot, no
+global figure state).
+
+Deterministic for the same data: fixed size and resolution, the bundled CJK font only,
+and no Software tag or timestamp in the PNG. Charts carry no title (the page and the
+analyst's document do, as in the seed report); the y axis is in 万次.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+from matplotlib import dates as mdates
+from matplotlib import ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from orchestration.report.fonts import cjk_font_family
+from orchestration.report.series import DownloadsGrid, Line
+
+FIGSIZE = (10.0, 5.0)  # inches
+DPI = 120  # 1200 x 600 pixels
+PIXELS = (int(FIGSIZE[0] * DPI), int(FIGSIZE[1] * DPI))
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+LEADER_RATIO = 4.0  # a leading line this many times the next one goes on the right axis
+INCOMPLETE = "非完全统计"
+NO_DATA = "暂无数据"
+
+
+def _style() -> dict:
+    return {
+        "font.family": [cjk_font_family()],
+        "font.size": 10,
+        "axes.unicode_minus": False,
+        "axes.spines.top": False,
+        "svg.hashsalt": "compute-weekly",
+        "path.simplify": True,
+    }
+
+
+def _png(figure: Figure) -> bytes:
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _figure() -> Figure:
+    return Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+
+
+def _in_10k(axis) -> None:
+    axis.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    axis.set_ylabel("万次")
+
+
+def _no_data(figure: Figure) -> None:
+    axes = figure.add_subplot()
+    axes.set_axis_off()
+    axes.text(0.5, 0.5, NO_DATA, ha="center", va="center", fontsize=16, color="#888888")
+
+
+def _draw(axes, line: Line, colour: str, label: str, width: float):
+    """The line, with its partial weeks as hollow points."""
+    (handle,) = axes.plot(line.weeks, line.visits_10k, color=colour, linewidth=width, label=label)
+    partial = [
+        (week, value)
+        for week, value, p in zip(line.weeks, line.visits_10k, line.partial, strict=True)
+        if p
+    ]
+    if partial:
+        weeks, values = zip(*partial, strict=True)
+        axes.scatter(weeks, values, s=22, facecolors="white", edgecolors=colour, zorder=3)
+    return handle
+
+
+def split_leader(lines: Sequence[Line]) -> tuple[list[Line], Line | None]:
+    """Lines for the left axis and, if the first line dwarfs the others (ChatGPT among text
+    sites: over LEADER_RATIO times the next one's peak), that line for a right axis."""
+    if len(lines) < 2:
+        return list(lines), None
+    peaks = [max(line.visits_10k, default=0.0) for line in lines]
+    if peaks[0] > LEADER_RATIO * max(peaks[1:]):
+        return list(lines[1:]), lines[0]
+    return list(lines), None
+
+
+def traffic_chart(lines: Sequence[Line]) -> bytes:
+    """Weekly visits of the given sites as lines, in 万次; a dwarfing leader on the right
+    axis, marked （右轴） in the legend; a partial week as a hollow point."""
+    with matplotlib.rc_context(_style()):
+        figure = _figure()
+        if not lines:
+            _no_data(figure)
+            return _png(figure)
+        left, leader = split_leader(lines)
+        axes = figure.add_subplot()
+        handles = []
+        colours = iter(PALETTE)
+        if leader is not None:
+            right = axes.twinx()
+            colour = next(colours)
+            handles.append(_draw(right, leader, colour, f"{leader.name}（右轴）", 2.0))
+            _in_10k(right)
+            right.set_ylabel(f"万次（右轴：{leader.name}）", color=colour)
+            right.tick_params(axis="y", colors=colour)
+            right.set_ylim(bottom=0)
+            right.spines["top"].set_visible(False)
+        for line in left:
+            handles.append(_draw(axes, line, next(colours), line.name, 1.6))
+        if any(any(line.partial) for line in lines):
+            handles.append(
+                Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
+                       markeredgecolor="#555555", label="不完整周（不足 7 天）")
+            )  # fmt: skip
+        _in_10k(axes)
+        axes.set_ylim(bottom=0)
+        axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+        axes.set_axisbelow(True)
+        axes.xaxis.set_major_locator(mdates.MonthLocator())
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        for label in axes.get_xticklabels():
+            label.set_rotation(45)
+            label.set_horizontalalignment("right")
+        figure.legend(
+            handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
+            frameon=False,
+        )  # fmt: skip
+        return _png(figure)
+
+
+def downloads_chart(grid: DownloadsGrid) -> bytes:
+    """Monthly downloads as grouped bars (one group per month, one bar per app), in 万次.
+    A bar of an incomplete month is lighter and hatched, and such a month is labelled
+    非完全统计 above its bars."""
+    with matplotlib.rc_context(_style()):
+        figure = _figure()
+        if not grid.apps or not grid.months:
+            _no_data(figure)
+            return _png(figure)
+        axes = figure.add_subplot()
+        count = len(grid.apps)
+        width = 0.8 / count
+        handles = []
+        for j, (bars, colour) in enumerate(zip(grid.apps, PALETTE, strict=False)):
+            offset = (j - (count - 1) / 2) * width
+            for i, value in enumerate(bars.downloads_10k):
+                if value is None:
+                    continue
+                complete = bars.complete[i]
+                axes.bar(
+                    i + offset, value, width=width * 0.92,
+                    color=colour, alpha=1.0 if complete else 0.4,
+                    hatch=None if complete else "///", edgecolor=colour, linewidth=0.8,
+                )  # fmt: skip
+            handles.append(Patch(facecolor=colour, edgecolor=colour, label=bars.name))
+        incomplete = set(grid.incomplete_months)
+        for i, month in enumerate(grid.months):
+            if month in incomplete:
+                top = max((b.downloads_10k[i] or 0.0) for b in grid.apps)
+                axes.annotate(
+                    INCOMPLETE, (i, top), xytext=(0, 6), textcoords="offset points",
+                    ha="center", va="bottom", color="#555555",
+                )  # fmt: skip
+        if incomplete:
+            handles.append(
+                Patch(facecolor="#bbbbbb", edgecolor="#777777", hatch="///", label=INCOMPLETE)
+            )
+        axes.set_xticks(range(len(grid.months)), [f"{m:%Y-%m}" for m in grid.months])
+        _in_10k(axes)
+        axes.set_ylim(0, axes.get_ylim()[1] * 1.08)
+        axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+        axes.set_axisbelow(True)
+        figure.legend(
+            handles=handles, loc="outside lower center", ncols=min(len(handles), 6),
+            frameon=False,
+        )  # fmt: skip
+        return _png(figure)

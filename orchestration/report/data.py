@@ -1,0 +1,52 @@
+"""Everything one report needs, gathered from the exhibit queries on one connection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from orchestration.report import sql
+from orchestration.report.sql import Row
+
+CATEGORIES = ("text", "image", "video")
+TRAFFIC_WEEKS = 52
+DOWNLOAD_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The rows of every exhibit as of one date, straight from the query files."""
+
+    as_of: dt.date
+    exhibit_1: list[Row]
+    sectors: list[Row]
+    traffic: dict[str, list[Row]]  # category -> site x week rows, every site
+    downloads: list[Row]  # app x month rows, every app
+    releases: list[Row] | None  # None: the warehouse has no marts.release_events
+
+
+def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ReportData:
+    """Run every exhibit query as of `as_of` (after checking the warehouse can answer)."""
+    sql.check_warehouse(con, as_of)
+    releases = None
+    if sql.table_exists(con, "marts", "release_events"):
+        releases = sql.run_query(con, sql.RELEASE_EVENTS, {"as_of": as_of})
+    return ReportData(
+        as_of=as_of,
+        exhibit_1=sql.run_query(con, sql.EXHIBIT_1, {"as_of": as_of}),
+        sectors=sql.run_query(con, sql.SECTOR_ROLLUP, {"as_of": as_of}),
+        traffic={
+            category: sql.run_query(
+                con,
+                sql.WEB_TRAFFIC,
+                {"as_of": as_of, "traffic_category": category, "traffic_weeks": TRAFFIC_WEEKS},
+            )
+            for category in CATEGORIES
+        },
+        downloads=sql.run_query(
+            con, sql.APP_DOWNLOADS, {"as_of": as_of, "downloads_months": DOWNLOAD_MONTHS}
+        ),
+        releases=releases,
+    )

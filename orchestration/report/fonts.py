@@ -1,0 +1,66 @@
+"""The CJK font the charts render with: Noto Sans CJK TC Regular (SIL Open Font License
+1.1), shipped inside the Python package `cvttf_NotoSansCJK_Regular`. It is found through
+the package, never among the system's fonts, so a chart looks the same on every machine."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import importlib.util
+from pathlib import Path
+
+from matplotlib import font_manager
+
+FONT_PACKAGE = "cvttf_NotoSansCJK_Regular"
+FONT_FILE = "NotoSansCJKtc-Regular.otf"
+
+
+def font_path() -> Path:
+    """The font file inside its package."""
+    if importlib.util.find_spec(FONT_PACKAGE) is None:
+        raise RuntimeError(
+            f"the CJK font package {FONT_PACKAGE} is not installed (`make install` installs it)"
+        )
+    path = Path(str(importlib.resources.files(FONT_PACKAGE) / FONT_FILE))
+    if not path.is_file():
+        raise RuntimeError(f"{FONT_FILE} is missing from the package {FONT_PACKAGE}")
+    return path
+
+
+@functools.cache
+def cjk_font_family() -> str:
+    """Register the font with matplotlib (once) and return its family name."""
+    path = font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+EMBEDDED_FAMILY = "ComputeWeeklyCJK"
+
+
+@functools.lru_cache(maxsize=8)
+def embedded_font_css(text: str) -> str:
+    """An @font-face rule carrying the font, cut down to the characters of `text`, inline.
+
+    The report is one self-contained file: a browser without CJK fonts still shows its
+    Chinese text. Only the glyphs the page uses are kept (tens of KB, not 16 MB)."""
+    import base64
+    import io
+
+    from fontTools import subset
+
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = subset.load_font(str(font_path()), options, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f'@font-face {{ font-family: "{EMBEDDED_FAMILY}"; '
+        f'src: url(data:font/otf;base64,{data}) format("opentype"); }}'
+    )

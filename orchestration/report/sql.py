@@ -1,0 +1,127 @@
+"""The one place the report touches SQL: the exhibit query files in `queries/`, run as is.
+
+Each query file starts with `SET VARIABLE name = coalesce(getvariable('name'), default)`
+lines, so analysts can run it as is or set a variable first. The report does what an
+analyst does: it sets the variables it wants and runs the file's text unchanged. Every
+variable a file reads is reset first, so one query's settings never leak into the next
+on the same connection (one connection per report: one consistent warehouse snapshot).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from orchestration.settings import PROJECT_ROOT, warehouse_path
+
+QUERIES_DIR = PROJECT_ROOT / "queries"
+
+EXHIBIT_1 = "exhibit_1_stock_performance"
+SECTOR_ROLLUP = "exhibit_1_sector_rollup"
+WEB_TRAFFIC = "exhibit_2_5_web_traffic_weekly"
+APP_DOWNLOADS = "exhibit_6_app_downloads_monthly"
+RELEASE_EVENTS = "exhibit_9_release_events"
+
+# The marts the report reads; marts.release_events is optional (exhibit 9).
+REQUIRED_TABLES = (
+    ("marts", "stock_performance"),
+    ("marts", "web_traffic_weekly"),
+    ("marts", "app_downloads_monthly"),
+    ("reference", "watchlist"),
+)
+
+_VARIABLE = re.compile(r"getvariable\('([A-Za-z_][A-Za-z0-9_]*)'\)")
+
+Row = dict[str, Any]
+
+
+class ReportError(RuntimeError):
+    """The report cannot be built from this warehouse (missing, empty, no data yet)."""
+
+
+def query_path(name: str) -> Path:
+    return QUERIES_DIR / f"{name}.sql"
+
+
+def query_text(name: str) -> str:
+    return query_path(name).read_text(encoding="utf-8")
+
+
+def query_variables(sql: str) -> list[str]:
+    """The variables a query file reads, in order of first use."""
+    return list(dict.fromkeys(_VARIABLE.findall(sql)))
+
+
+@contextlib.contextmanager
+def open_warehouse(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published warehouse (or `path`)."""
+    path = path or warehouse_path()
+    if not path.is_file():
+        raise ReportError(f"no warehouse at {path}: run `make demo` (or a backfill) first")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise ReportError(f"cannot open the warehouse {path}: {exc}".splitlines()[0]) from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection, name: str, variables: Mapping[str, Any] | None = None
+) -> list[Row]:
+    """Run `queries/<name>.sql` as is, with `variables` set and the file's others at their
+    defaults; its last statement's rows as dicts."""
+    sql = query_text(name)
+    wanted = dict(variables or {})
+    unknown = set(wanted) - set(query_variables(sql))
+    if unknown:
+        raise ValueError(f"{name}.sql reads no variable {sorted(unknown)}")
+    for variable in query_variables(sql):
+        con.execute(f"RESET VARIABLE {variable}")
+    for variable, value in wanted.items():
+        con.execute(f"SET VARIABLE {variable} = ?", [value])
+    result = con.execute(sql)
+    names = [column[0] for column in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """Raise `ReportError` unless the warehouse has the marts and market data by `as_of`."""
+    missing = [f"{s}.{t}" for s, t in REQUIRED_TABLES if not table_exists(con, s, t)]
+    if missing:
+        raise ReportError(
+            f"the warehouse is empty (no {', '.join(missing)}): run `make demo` (or a backfill)"
+        )
+    found = con.execute(
+        "select count(*) from marts.stock_performance where as_of_date <= ?", [as_of]
+    ).fetchone()
+    if not found or not found[0]:
+        raise ReportError(f"the warehouse has no market data on or before {as_of}")
+
+
+def last_session_in(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> dt.date | None:
+    """The last trading day landed in marts.stock_performance within [start, end)."""
+    if not table_exists(con, "marts", "stock_performance"):
+        return None
+    found = con.execute(
+        "select max(as_of_date) from marts.stock_performance "
+        "where as_of_date >= ? and as_of_date < ?",
+        [start, end],
+    ).fetchone()
+    return found[0] if found else None

@@ -1,0 +1,219 @@
+"""A small warehouse for the report's unit tests: the marts the report reads, created with
+the columns and types of their dbt contracts (`_marts.yml`), and a few rows of each.
+
+Written in DuckDB storage v1.0.0, as the pipeline publishes it, so the DuckDB 1.x CLI
+opens it too. Numbers are chosen so the expected values are exact:
+
+- sectors: CPU/GPU (NVDA.O, 688256.SH, 688047.SH) and 云计算 (0020.HK, no bar at all);
+  as of Wednesday 2024-12-18, NVDA.O -4 % (week-base cap 300), 688256.SH +10 % (100),
+  688047.SH -2 % (100, last bar 12-17: its exchange "closed" on 12-18). Rows before the
+  week (12-13) and after the as-of date (12-19) must not count;
+- web traffic: ChatGPT and Kimi (text), Ideogram (image, tracked from 2024-07-11, a
+  partial first week), Runway (video), weeks of 2024-12-02, 12-09 and 12-16 (the last
+  not ended as of 12-18);
+- app downloads: 豆包, Kimi智能助手 and 腾讯元宝 in 2024-10..12 (December in progress,
+  through 12-17; 腾讯元宝's November has its last day but only 20 days);
+- release events (optional): three OpenAI days around the week of 2024-12-16.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+MARTS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml"
+D = dt.date.fromisoformat
+
+
+def mart_columns() -> dict[str, list[tuple[str, str]]]:
+    """Each mart's (column, type) as its contract declares them."""
+    models = yaml.safe_load(MARTS_YAML.read_text(encoding="utf-8"))["models"]
+    return {
+        model["name"]: [(column["name"], column["data_type"]) for column in model["columns"]]
+        for model in models
+    }
+
+
+REFERENCE = {
+    "watchlist": [
+        ("symbol", "varchar"), ("display_order", "integer"), ("sector", "varchar"),
+        ("sector_en", "varchar"), ("company_zh", "varchar"), ("company_en", "varchar"),
+        ("exchange", "varchar"), ("currency", "varchar"), ("report_unit", "varchar"),
+    ],
+    "sites": [
+        ("site_id", "varchar"), ("display_name", "varchar"), ("vendor", "varchar"),
+        ("category", "varchar"), ("tracked_from", "date"),
+    ],
+}  # fmt: skip
+
+# The columns of marts.release_events being added (exhibit 9), as far as the report reads.
+RELEASE_EVENTS = [
+    ("event_id", "varchar"), ("vendor", "varchar"), ("product", "varchar"),
+    ("product_zh", "varchar"), ("highlight", "varchar"), ("highlight_zh", "varchar"),
+    ("source_url", "varchar"), ("time_zone", "varchar"), ("local_date", "date"),
+    ("local_time", "varchar"), ("event_at", "timestamp with time zone"),
+    ("pacific_date", "date"), ("beijing_date", "date"), ("week_start", "date"),
+    ("is_time_known", "boolean"),
+]  # fmt: skip
+
+WATCHLIST = [
+    {"symbol": "NVDA.O", "display_order": 1, "sector": "CPU/GPU", "company_zh": "英伟达",
+     "exchange": "XNAS", "report_unit": "USD"},
+    {"symbol": "688256.SH", "display_order": 2, "sector": "CPU/GPU", "company_zh": "寒武纪",
+     "exchange": "XSHG", "report_unit": "CNY"},
+    {"symbol": "688047.SH", "display_order": 3, "sector": "CPU/GPU", "company_zh": "龙芯中科",
+     "exchange": "XSHG", "report_unit": "CNY"},
+    {"symbol": "0020.HK", "display_order": 4, "sector": "云计算", "company_zh": "商汤科技",
+     "exchange": "XHKG", "report_unit": "USD"},
+]  # fmt: skip
+
+
+def _bar(symbol: str, day: str, wtd: float, base_cap: float, cap_usd: float, **more) -> dict:
+    listing = next(row for row in WATCHLIST if row["symbol"] == symbol)
+    as_of = D(day)
+    return {
+        "symbol": symbol, "company": listing["company_zh"], "sector": listing["sector"],
+        "exchange": listing["exchange"], "display_order": listing["display_order"],
+        "as_of_date": as_of, "market_cap_100m": cap_usd * (7 if symbol != "NVDA.O" else 1),
+        "market_cap_unit": listing["report_unit"], "market_cap_usd_100m": cap_usd,
+        "return_wtd": wtd, "return_mtd": wtd / 2, "return_ytd": wtd * 3,
+        "week_start": as_of - dt.timedelta(days=as_of.weekday()),
+        "week_base_market_cap_usd_100m": base_cap, **more,
+    }  # fmt: skip
+
+
+STOCK_PERFORMANCE = [
+    _bar("NVDA.O", "2024-12-13", 0.30, 250.0, 330.0),  # the week before
+    _bar("NVDA.O", "2024-12-16", 0.01, 300.0, 303.0),
+    _bar("NVDA.O", "2024-12-17", -0.02, 300.0, 294.0),
+    _bar("NVDA.O", "2024-12-18", -0.04, 300.0, 288.0),
+    _bar("NVDA.O", "2024-12-19", 0.50, 300.0, 450.0),  # after the as-of date
+    _bar("688256.SH", "2024-12-16", 0.05, 100.0, 105.0),
+    _bar("688256.SH", "2024-12-18", 0.10, 100.0, 110.0),
+    _bar("688047.SH", "2024-12-17", -0.02, 100.0, 98.0),  # no bar on 12-16 or 12-18
+]
+
+
+def _week(site: str, name: str, category: str, week: str, visits: float, days: int = 7) -> dict:
+    return {
+        "site_id": site, "display_name": name, "category": category, "week_start": D(week),
+        "visits": visits, "visits_10k": visits / 1e4, "days_with_data": days,
+        "is_complete_week": days == 7, "is_final": False,
+    }  # fmt: skip
+
+
+WEB_TRAFFIC_WEEKLY = [
+    _week("chatgpt", "ChatGPT", "text", "2024-12-02", 900_000_000.0),
+    _week("chatgpt", "ChatGPT", "text", "2024-12-09", 920_000_000.0),
+    _week("chatgpt", "ChatGPT", "text", "2024-12-16", 990_000_000.0),  # not ended by 12-18
+    _week("kimi", "Kimi", "text", "2024-12-02", 12_000_000.0),
+    _week("kimi", "Kimi", "text", "2024-12-09", 10_000_000.0),
+    _week("kimi", "Kimi", "text", "2024-12-16", 99_000_000.0),
+    _week("ideogram", "Ideogram", "image", "2024-12-02", 3_000_000.0, days=5),
+    _week("ideogram", "Ideogram", "image", "2024-12-09", 5_000_000.0),
+    _week("runway", "Runway", "video", "2024-12-09", 2_500_000.0),
+]
+SITES = [
+    {"site_id": "chatgpt", "display_name": "ChatGPT", "category": "text",
+     "tracked_from": D("2023-01-02")},
+    {"site_id": "kimi", "display_name": "Kimi", "category": "text",
+     "tracked_from": D("2023-10-09")},
+    {"site_id": "ideogram", "display_name": "Ideogram", "category": "image",
+     "tracked_from": D("2024-12-04")},
+    {"site_id": "runway", "display_name": "Runway", "category": "video",
+     "tracked_from": D("2023-01-02")},
+]  # fmt: skip
+
+
+def _month(app: str, name: str, month: str, downloads: float, days: int, last: str) -> dict:
+    start = D(month)
+    return {
+        "app_id": app, "display_name": name, "platform": "ios", "month_start": start,
+        "downloads": downloads, "downloads_10k": downloads / 1e4, "days_with_data": days,
+        "last_download_date": D(last),
+        "is_complete_period": D(last).month != (D(last) + dt.timedelta(days=1)).month,
+    }  # fmt: skip
+
+
+APP_DOWNLOADS_MONTHLY = [
+    _month("doubao", "豆包", "2024-10-01", 10_000_000.0, 31, "2024-10-31"),
+    _month("doubao", "豆包", "2024-11-01", 12_000_000.0, 30, "2024-11-30"),
+    _month("doubao", "豆包", "2024-12-01", 7_000_000.0, 17, "2024-12-17"),
+    _month("kimi", "Kimi智能助手", "2024-10-01", 4_000_000.0, 31, "2024-10-31"),
+    _month("kimi", "Kimi智能助手", "2024-11-01", 6_000_000.0, 30, "2024-11-30"),
+    _month("kimi", "Kimi智能助手", "2024-12-01", 3_000_000.0, 17, "2024-12-17"),
+    _month("yuanbao", "腾讯元宝", "2024-10-01", 1_000_000.0, 31, "2024-10-31"),
+    _month("yuanbao", "腾讯元宝", "2024-11-01", 5_000_000.0, 20, "2024-11-30"),  # 10 days lost
+    _month("yuanbao", "腾讯元宝", "2024-12-01", 2_000_000.0, 17, "2024-12-17"),
+]
+
+
+def _release(event: str, pacific: str, beijing: str, product: str, zh: str | None) -> dict:
+    return {
+        "event_id": event, "vendor": "OpenAI", "product": product, "product_zh": zh,
+        "highlight": f"{product} highlight", "highlight_zh": None if zh is None else f"{zh}亮点",
+        "source_url": "https://example.com", "time_zone": "America/Los_Angeles",
+        "local_date": D(pacific), "local_time": "10:00",
+        "event_at": dt.datetime.fromisoformat(f"{pacific}T18:00:00+00:00"),
+        "pacific_date": D(pacific), "beijing_date": D(beijing),
+        "week_start": D(beijing) - dt.timedelta(days=D(beijing).weekday()),
+        "is_time_known": True,
+    }  # fmt: skip
+
+
+RELEASES = [
+    _release("openai-12-days-07", "2024-12-13", "2024-12-14", "ChatGPT Projects", None),
+    _release("openai-12-days-08", "2024-12-16", "2024-12-17", "ChatGPT search", "ChatGPT 搜索"),
+    _release("openai-12-days-09", "2024-12-17", "2024-12-18", "DevDay", "DevDay"),
+    _release("openai-12-days-10", "2024-12-18", "2024-12-19", "1-800-ChatGPT", None),
+]
+
+
+def _create(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[tuple[str, str]],
+    rows: list[dict[str, Any]],
+) -> None:
+    names = [name for name, _ in columns]
+    unknown = {key for row in rows for key in row} - set(names)
+    assert not unknown, f"{table} has no column {sorted(unknown)}"
+    con.execute(f"create table {table} ({', '.join(f'{n} {t}' for n, t in columns)})")
+    if rows:
+        marks = ", ".join("?" for _ in names)
+        con.executemany(
+            f"insert into {table} values ({marks})", [[row.get(n) for n in names] for row in rows]
+        )
+
+
+def build_warehouse(path: Path, *, releases: bool = False) -> Path:
+    """The small warehouse at `path` (storage v1.0.0); with `releases`, marts.release_events."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    marts = mart_columns()
+    rows = {
+        "stock_performance": STOCK_PERFORMANCE,
+        "sector_performance_weekly": [],
+        "web_traffic_weekly": WEB_TRAFFIC_WEEKLY,
+        "app_downloads_weekly": [],
+        "app_downloads_monthly": APP_DOWNLOADS_MONTHLY,
+    }
+    with duckdb.connect() as con:
+        con.execute(f"attach '{path}' as wh (storage_version 'v1.0.0')")
+        con.execute("use wh")
+        con.execute("create schema marts")
+        con.execute("create schema reference")
+        for name, mart_rows in rows.items():
+            _create(con, f"marts.{name}", marts[name], mart_rows)
+        _create(con, "reference.watchlist", REFERENCE["watchlist"], WATCHLIST)
+        _create(con, "reference.sites", REFERENCE["sites"], SITES)
+        if releases:
+            _create(con, "marts.release_events", RELEASE_EVENTS, RELEASES)
+        con.execute("use memory")
+        con.execute("detach wh")
+    return path

@@ -1,0 +1,207 @@
+"""The report's files from a small warehouse: a self-contained page with exhibit 1, the
+sector roll-up and four embedded charts, PNG files of a fixed size, the same bytes every
+time; the command line and the Dagster asset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import struct
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.assets.report import REPORT_MARTS, weekly_report
+from orchestration.partitions import weekly_partitions
+from orchestration.report import charts
+from orchestration.report.__main__ import main
+from orchestration.report.build import build_report
+from orchestration.settings import WAREHOUSE_ENV
+from tests.unit.report_warehouse import build_warehouse
+
+AS_OF = dt.date(2024, 12, 18)
+CHARTS = ["web_traffic_text", "web_traffic_image", "web_traffic_video", "app_downloads_monthly"]
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    return build_warehouse(tmp_path_factory.mktemp("wh") / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="module")
+def report(warehouse, tmp_path_factory):
+    return build_report(AS_OF, tmp_path_factory.mktemp("out"), warehouse)
+
+
+def test_the_report_is_one_page_and_four_charts(report):
+    out = report.html.parent
+    assert report.html == out / "weekly-report-2024-12-18.html"
+    assert list(report.charts) == CHARTS
+    for name, path in report.charts.items():
+        assert path == out / "2024-12-18" / f"{name}.png"
+        assert png_size(path.read_bytes()) == charts.PIXELS == (1200, 600)
+
+
+def test_the_page_is_self_contained(report):
+    page = report.html.read_text(encoding="utf-8")
+    images = re.findall(r'<img [^>]*src="([^"]*)"', page)
+    assert len(images) == 4 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert not re.search(r"<(script|link|iframe)\b", page)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "@import" not in page
+    # The only url() is the font, inline: nothing is fetched from elsewhere.
+    assert re.findall(r"url\(([^)]{0,20})", page) == ["data:font/otf;base64"]
+
+
+def test_the_page_leads_with_the_headline_facts(report):
+    page = report.html.read_text(encoding="utf-8")
+    assert "<h1>算力周跟踪 · 截至 2024-12-18</h1>" in page
+    assert (
+        '<b>CPU/GPU</b>：寒武纪 <span class="up">+10.00%</span>，'
+        '英伟达 <span class="down">-4.00%</span>'
+    ) in page
+    assert "ChatGPT 周访问量 92,000 万次（12/9-12/15），居各类网站之首" in page
+    assert "Kimi智能助手 11月下载量 600 万次，环比 +50.00%，完整月份中增速最快" in page
+
+
+def test_exhibit_1_in_the_report_layout_red_up_green_down_blank_without_data(report):
+    page = report.html.read_text(encoding="utf-8")
+    assert '<td class="sector" rowspan=3>CPU/GPU</td><td>NVDA.O</td><td>英伟达</td>' in page
+    assert (
+        '<td class="num">288</td><td>亿美元</td><td class="num down">-4.00%</td>'
+        '<td class="num down">-2.00%</td><td class="num down">-12.00%</td>'
+    ) in page
+    assert '<td>688256.SH</td><td>寒武纪</td><td class="num">770</td>' in page
+    assert '<td class="num up">10.00%</td>' in page
+    assert (
+        '<td>0020.HK</td><td>商汤科技</td><td class="num"></td><td>亿美元</td>'
+        '<td class="num none"></td><td class="num none"></td><td class="num none"></td>'
+    ) in page
+    assert (
+        "<td>688047.SH†</td>" in page
+        and "† 当日休市，取此前最近交易日收盘：688047.SH 12/17" in page
+    )
+
+
+def test_the_sector_rollup_and_the_incomplete_month_note(report):
+    page = report.html.read_text(encoding="utf-8")
+    assert (
+        '<td class="sector">CPU/GPU</td><td class="num down">-0.80%</td>'
+        '<td class="num up">1.33%</td><td class="num">496</td>'
+    ) in page
+    assert (
+        '<p class="note">注：腾讯元宝 2024-11 数据为非完全统计</p>'
+        '<p class="note">注：12月数据为非完全统计（统计至 12/17）</p>'
+    ) in page
+
+
+def test_exhibit_9_only_with_release_events(report, tmp_path):
+    assert "图表 9" not in report.html.read_text(encoding="utf-8")
+    with_releases = build_warehouse(tmp_path / "wh" / "warehouse.duckdb", releases=True)
+    page = build_report(AS_OF, tmp_path / "out", with_releases).html.read_text(encoding="utf-8")
+    assert "图表 9：AI 产品发布汇总（北京时间本周，截至 12/18）" in page
+    assert (
+        "<tr><td>openai-12-days-08</td><td>12/16</td><td>12/17</td><td>ChatGPT 搜索</td>"
+        "<td>ChatGPT 搜索亮点</td></tr>"
+    ) in page
+    assert "openai-12-days-07" not in page and "openai-12-days-10" not in page
+
+
+def test_the_same_warehouse_gives_the_same_bytes(report, warehouse, tmp_path):
+    again = build_report(AS_OF, tmp_path, warehouse)
+    assert again.html.read_bytes() == report.html.read_bytes()
+    for name, path in again.charts.items():
+        assert path.read_bytes() == report.charts[name].read_bytes(), name
+    assert b"Software" not in report.charts["web_traffic_text"].read_bytes()
+
+
+def test_the_command_line_prints_what_it_wrote(warehouse, tmp_path, capsys):
+    assert (
+        main(["--as-of", "2024-12-18", "--out", str(tmp_path), "--warehouse", str(warehouse)]) == 0
+    )
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == str(tmp_path / "weekly-report-2024-12-18.html")
+    assert printed[1:] == [str(tmp_path / "2024-12-18" / f"{name}.png") for name in CHARTS]
+
+
+def test_the_command_line_fails_in_one_line_without_a_warehouse(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path / "none.duckdb"))
+    assert main(["--as-of", "2024-12-18", "--out", str(tmp_path)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("weekly report: no warehouse at ")
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    assert main(["--as-of", "2024-12-18", "--warehouse", str(empty)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "the warehouse is empty" in error
+    assert not list(tmp_path.glob("*.html"))
+
+
+def test_the_asset_is_weekly_single_run_and_built_on_the_marts():
+    spec = weekly_report.specs_by_key[dg.AssetKey(["reports", "weekly_report"])]
+    assert weekly_report.partitions_def == weekly_partitions
+    assert weekly_report.backfill_policy == dg.BackfillPolicy.single_run()
+    assert {dep.asset_key for dep in spec.deps} == {
+        dg.AssetKey(["marts", name]) for name in REPORT_MARTS
+    }
+    assert spec.kinds == {"html"}
+
+
+def test_the_asset_renders_each_week_and_reports_weeks_without_data(
+    warehouse, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
+    result = dg.materialize(
+        [weekly_report],
+        instance=dg.DagsterInstance.ephemeral(),
+        run_config={"ops": {"reports__weekly_report": {"config": {"out_dir": str(tmp_path)}}}},
+        tags={
+            "dagster/asset_partition_range_start": "2024-12-16",
+            "dagster/asset_partition_range_end": "2024-12-23",
+        },
+    )
+    assert result.success, "a week without data does not fail the run"
+    events = result.get_asset_materialization_events()
+    assert {event.materialization.partition for event in events} == {"2024-12-16", "2024-12-23"}
+    metadata = events[0].materialization.metadata
+    assert metadata["reports_written"].value == 1
+    assert metadata["weeks_without_data"].value == {
+        "2024-12-23": "no market data landed in this week yet"
+    }
+    # The week of 2024-12-16 as of its last landed session, Thursday 12-19.
+    assert (tmp_path / "weekly-report-2024-12-19.html").is_file()
+    assert "CPU/GPU：" in metadata["preview"].value
+
+
+def test_the_asset_joins_the_project_definitions_downstream_of_the_dbt_marts():
+    from orchestration.definitions import build_definitions
+
+    defs = dg.Definitions.merge(build_definitions(), dg.Definitions(assets=[weekly_report]))
+    graph = defs.resolve_asset_graph()
+    node = graph.get(dg.AssetKey(["reports", "weekly_report"]))
+    assert node.parent_keys == {dg.AssetKey(["marts", name]) for name in REPORT_MARTS}
+    assert all(graph.get(key).is_materializable for key in node.parent_keys), "dbt builds them"
+
+
+def test_the_page_embeds_only_the_glyphs_it_uses():
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    from orchestration.report.fonts import embedded_font_css
+
+    css = embedded_font_css("寒武纪 +8.72%")
+    data = re.search(r"base64,([A-Za-z0-9+/=]+)\)", css).group(1)
+    font = TTFont(io.BytesIO(base64.b64decode(data)))
+    cmap = font.getBestCmap()
+    assert {ord(ch) for ch in "寒武纪+8.72%"} <= set(cmap)
+    assert ord("豆") not in cmap
+    assert len(data) < 100_000
