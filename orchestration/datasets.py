@@ -133,6 +133,54 @@ EXCHANGE_SESSIONS = RawDataset(
     key=("exchange", "date"),
 )
 
+GPU_PRICES = RawDataset(
+    name="gpu_prices",
+    description=(
+        "One price per GPU card (the gpu_products seed), condition (new, used), marketplace "
+        "and day, in the marketplace's currency: the last price at which the card was "
+        "offered that day (marketplace-local date). A feed of price-change events (Keepa) "
+        "carries the last known price forward to days without a change and marks them "
+        "`is_carried_forward`; `price_since` is the day the price was set. A day without "
+        "any offer has no row."
+    ),
+    data_fields=(
+        pa.field("product_id", pa.string(), nullable=False),
+        pa.field("condition", pa.string(), nullable=False),  # new | used
+        pa.field("marketplace", pa.string(), nullable=False),  # amazon.com, ...
+        pa.field("date", pa.date32(), nullable=False),
+        pa.field("price", pa.float64(), nullable=False),  # currency units, not cents
+        pa.field("currency", pa.string(), nullable=False),
+        pa.field("is_carried_forward", pa.bool_(), nullable=False),
+        pa.field("price_since", pa.date32()),  # the day the price was set (None: unknown)
+    ),
+    key=("product_id", "condition", "marketplace", "date"),
+)
+
+RELEASE_EVENTS = RawDataset(
+    name="release_events",
+    description=(
+        "AI product releases kept by analysts in data/release_events.csv: the local date "
+        "and time as announced with its IANA time zone, vendor, product, highlight (English, "
+        "and Chinese where the report has it) and a source URL. Landed whole on every run, "
+        "so an edit to any event reaches the marts at the next run."
+    ),
+    partitioned=False,
+    date_column="local_date",
+    data_fields=(
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("vendor", pa.string(), nullable=False),
+        pa.field("product", pa.string(), nullable=False),
+        pa.field("product_zh", pa.string()),
+        pa.field("highlight", pa.string(), nullable=False),
+        pa.field("highlight_zh", pa.string()),
+        pa.field("local_date", pa.date32(), nullable=False),
+        pa.field("local_time", pa.string()),  # HH:MM as announced; None: time not known
+        pa.field("time_zone", pa.string(), nullable=False),  # IANA, e.g. America/Los_Angeles
+        pa.field("source_url", pa.string()),  # checked by the has_source rule
+    ),
+    key=("event_id",),
+)
+
 RAW_DATASETS = (
     MARKET_BARS,
     CORPORATE_ACTIONS,
@@ -140,4 +188,6 @@ RAW_DATASETS = (
     WEB_TRAFFIC,
     APP_DOWNLOADS,
     EXCHANGE_SESSIONS,
+    GPU_PRICES,
+    RELEASE_EVENTS,
 )

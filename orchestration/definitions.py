@@ -14,8 +14,8 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_models
-from orchestration.assets.report import weekly_report
 from orchestration.assets.raw import RAW_ASSETS
+from orchestration.assets.report import weekly_report
 from orchestration.project import dbt_executable, dbt_project
 from orchestration.resources import (
     LandingZone,

@@ -2,7 +2,8 @@
 data-quality policy.
 
 Each feed is chosen by an environment variable (`MARKET_FEED`, `FX_FEED`, `TRAFFIC_FEED`,
-`DOWNLOADS_FEED`), `demo` by default; its settings (folders, base URLs, keys) by others.
+`DOWNLOADS_FEED`, `GPU_FEED`), `demo` by default; its settings (folders, base URLs, keys)
+by others. Release events always come from the analysts' file (`RELEASE_EVENTS_FILE`).
 Values come through Dagster `EnvVar` where the variable is set, so the UI shows which
 variable a setting came from (never a key's value) and secrets never appear in run config.
 """
@@ -24,9 +25,13 @@ from orchestration.feeds.downloads.qimai_client import QimaiDownloadsFeed
 from orchestration.feeds.fx.csv_files import CsvFxFeed
 from orchestration.feeds.fx.demo import DemoFxFeed
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
+from orchestration.feeds.gpu.csv_files import CsvGpuFeed
+from orchestration.feeds.gpu.demo import DemoGpuFeed
+from orchestration.feeds.gpu.keepa_client import KeepaGpuFeed
 from orchestration.feeds.market.csv_files import CsvMarketFeed
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.feeds.market.yahoo import YahooMarketFeed
+from orchestration.feeds.releases.events_file import ReleaseEventsFeed
 from orchestration.feeds.sessions import ExchangeSessionsFeed
 from orchestration.feeds.traffic.csv_files import CsvTrafficFeed
 from orchestration.feeds.traffic.demo import DemoTrafficFeed
@@ -59,6 +64,7 @@ class QualityPolicyResource(dg.ConfigurableResource):
     max_daily_move: float = 0.25
     fx_max_carry_days: int = 4
     max_weekly_drop: float = 0.8
+    gpu_max_daily_change: float = 0.3
 
     def policy(self) -> QualityPolicy:
         severities = {"warn": dg.AssetCheckSeverity.WARN, "error": dg.AssetCheckSeverity.ERROR}
@@ -70,6 +76,7 @@ class QualityPolicyResource(dg.ConfigurableResource):
             max_daily_move=self.max_daily_move,
             fx_max_carry_days=self.fx_max_carry_days,
             max_weekly_drop=self.max_weekly_drop,
+            gpu_max_daily_change=self.gpu_max_daily_change,
         )
 
 
@@ -181,6 +188,36 @@ class DownloadsFeedResource(FeedResource):
         }
 
 
+class GpuFeedResource(FeedResource):
+    """`GPU_FEED`: demo; csv (`GPU_CSV_DIR`); keepa (`KEEPA_BASE_URL`, default
+    https://api.keepa.com, and `KEEPA_API_KEY`; listings need a pinned ASIN in the
+    `gpu_listings` seed)."""
+
+    ENV_VAR: ClassVar[str] = "GPU_FEED"
+    csv_dir: str = ""
+    keepa_base_url: str = ""
+    keepa_api_key: str = ""
+
+    def factories(self) -> dict[str, Callable[[], Feed]]:
+        return {
+            "demo": DemoGpuFeed,
+            "csv": lambda: CsvGpuFeed(_folder("GPU_FEED", self.csv_dir, "GPU_CSV_DIR")),
+            "keepa": lambda: KeepaGpuFeed(self.keepa_base_url, self.keepa_api_key),
+        }
+
+
+class ReleaseEventsFeedResource(FeedResource):
+    """Release events come from the analysts' file: `RELEASE_EVENTS_FILE`, by default
+    data/release_events.csv."""
+
+    kind: str = "file"
+    ENV_VAR: ClassVar[str] = "release events feed"
+    path: str = ""
+
+    def factories(self) -> dict[str, Callable[[], Feed]]:
+        return {"file": lambda: ReleaseEventsFeed(self.path)}
+
+
 class SessionsFeedResource(FeedResource):
     """Exchange sessions always come from exchange_calendars."""
 
@@ -223,4 +260,11 @@ def feed_resources_from_env() -> dict[str, FeedResource]:
             qimai_token_header=env("QIMAI_TOKEN_HEADER", "Authorization"),
         ),
         "sessions_feed": SessionsFeedResource(),
+        "gpu_feed": GpuFeedResource(
+            kind=env("GPU_FEED", "demo"),
+            csv_dir=env("GPU_CSV_DIR"),
+            keepa_base_url=env("KEEPA_BASE_URL"),
+            keepa_api_key=env("KEEPA_API_KEY"),
+        ),
+        "release_events_feed": ReleaseEventsFeedResource(path=env("RELEASE_EVENTS_FILE")),
     }

@@ -1,4 +1,4 @@
-"""The dbt seeds that Python needs too: watchlist, exchanges, sites and apps.
+"""The dbt seeds that Python needs too: watchlist, exchanges, sites, apps and GPU cards.
 
 The seed CSVs under `dbt_project/seeds/` are the one place these lists live. dbt loads
 them into the warehouse; the feeds read them here to know what to fetch.
@@ -152,3 +152,51 @@ def shares_on(symbol: str, day: dt.date) -> float | None:
         shares for effective, shares in listing_shares().get(symbol, ()) if effective <= day
     ]
     return in_force[-1] if in_force else None
+
+
+@dataclass(frozen=True)
+class GpuProduct:
+    product_id: str
+    display_name: str
+    vendor: str
+    family: str  # H100, A100, ...
+    memory_gb: int
+    form_factor: str  # PCIe, SXM
+
+
+@dataclass(frozen=True)
+class GpuListing:
+    """Where one card's price is observed: a marketplace, and its ASIN there (if pinned)."""
+
+    product_id: str
+    marketplace: str  # amazon.com, amazon.de, ... (any name for a csv export)
+    asin: str | None  # the Amazon ASIN a live Keepa feed asks for; never guessed
+    tracked_from: dt.date
+
+
+@cache
+def gpu_products() -> dict[str, GpuProduct]:
+    return {
+        row["product_id"]: GpuProduct(
+            product_id=row["product_id"],
+            display_name=row["display_name"],
+            vendor=row["vendor"],
+            family=row["family"],
+            memory_gb=int(row["memory_gb"]),
+            form_factor=row["form_factor"],
+        )
+        for row in _read("gpu_products")
+    }
+
+
+@cache
+def gpu_listings() -> tuple[GpuListing, ...]:
+    return tuple(
+        GpuListing(
+            product_id=row["product_id"],
+            marketplace=row["marketplace"],
+            asin=row["asin"].strip() or None,
+            tracked_from=dt.date.fromisoformat(row["tracked_from"]),
+        )
+        for row in _read("gpu_listings")
+    )

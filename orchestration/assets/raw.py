@@ -26,10 +26,13 @@ from orchestration.datasets import (
     CORPORATE_ACTIONS,
     EXCHANGE_SESSIONS,
     FX_RATES,
+    GPU_PRICES,
     MARKET_BARS,
+    RELEASE_EVENTS,
     WEB_TRAFFIC,
     RawDataset,
 )
+from orchestration.feeds.releases.events_file import release_span
 from orchestration.feeds.sessions import session_span
 from orchestration.ingest import Landed, ingest
 from orchestration.landing import published_at
@@ -202,5 +205,8 @@ RAW_FEEDS = (
     RawFeed("raw_web_traffic", (WEB_TRAFFIC,), "traffic_feed"),
     RawFeed("raw_app_downloads", (APP_DOWNLOADS,), "downloads_feed"),
     RawFeed("raw_exchange_sessions", (EXCHANGE_SESSIONS,), "sessions_feed", span=session_span),
+    RawFeed("raw_gpu_prices", (GPU_PRICES,), "gpu_feed"),
+    # Landed whole: analysts edit any event of the file, and every run lands all of it.
+    RawFeed("raw_release_events", (RELEASE_EVENTS,), "release_events_feed", span=release_span),
 )
 RAW_ASSETS = [build_raw_asset(feed) for feed in RAW_FEEDS]

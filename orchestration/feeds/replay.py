@@ -38,6 +38,7 @@ from typing import Any
 from orchestration.feeds.base import FeedBatch, FeedDataError
 from orchestration.feeds.downloads.qimai_client import QimaiDownloadsFeed
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
+from orchestration.feeds.gpu.keepa_client import KeepaGpuFeed
 from orchestration.feeds.http import ReplayMismatchError, ReplayTransport
 from orchestration.feeds.live import LiveFeed, days
 from orchestration.feeds.market.yahoo import YahooMarketFeed
@@ -60,6 +61,7 @@ FEEDS: dict[str, FeedFactory] = {
         REPLAY_BASE_URL, REPLAY_SECRET, min_remaining=0, **kw
     ),
     "qimai": lambda **kw: QimaiDownloadsFeed(REPLAY_BASE_URL, REPLAY_SECRET, **kw),
+    "keepa": lambda **kw: KeepaGpuFeed(REPLAY_BASE_URL, REPLAY_SECRET, **kw),
 }
 
 

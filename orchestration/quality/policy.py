@@ -36,6 +36,9 @@ class QualityPolicy:
     fx_bands: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_FX_BANDS))
     # A site or app whose mean daily count falls by more than this share week over week.
     max_weekly_drop: float = 0.8
+    # A GPU price that changes by more than this fraction from its previous observation
+    # (day on day) is flagged as a spike.
+    gpu_max_daily_change: float = 0.3
     # Freshness: days after a week ends by which it must be complete, and the days the
     # provider's data lags behind (Similarweb publishes about ten days late).
     freshness_deadline_days: dict[str, int] = field(
@@ -44,6 +47,7 @@ class QualityPolicy:
             "fx_rates": 2,
             "web_traffic": 12,
             "app_downloads": 3,
+            "gpu_prices": 2,
         }
     )
     provider_lag_days: dict[str, int] = field(
@@ -52,5 +56,6 @@ class QualityPolicy:
             "fx_rates": 0,
             "web_traffic": 10,
             "app_downloads": 1,
+            "gpu_prices": 0,
         }
     )

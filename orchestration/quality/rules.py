@@ -11,10 +11,14 @@ with their severity; the names become Dagster asset checks on the raw assets. `c
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, available_timezones
 
 import dagster as dg
 import pyarrow as pa
@@ -329,6 +333,123 @@ def vanished_or_dropped(entity: str, value: str) -> Callable[[list[Row], AuditCo
     return rule
 
 
+# --- GPU prices -------------------------------------------------------------------------
+
+GPU_CONDITIONS = ("new", "used")
+
+
+def gpu_positive_prices(rows: list[Row], ctx: AuditContext) -> list[Row]:
+    return [_pick(row, ctx, "price") for row in rows if row["price"] <= 0]
+
+
+def gpu_known_conditions(rows: list[Row], ctx: AuditContext) -> list[Row]:
+    return [_pick(row, ctx) for row in rows if row["condition"] not in GPU_CONDITIONS]
+
+
+def gpu_price_spikes(rows: list[Row], ctx: AuditContext) -> list[Row]:
+    """A price more than the policy's fraction away from the series' previous observation
+    (led by its last price of the previous week), day on day."""
+    series: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
+    key = ("product_id", "condition", "marketplace")
+    if ctx.previous is not None and ctx.previous.num_rows:
+        last: dict[tuple[str, str, str], Row] = {}
+        for row in ctx.previous.to_pylist():
+            name = tuple(row[k] for k in key)
+            if name not in last or row["date"] > last[name]["date"]:
+                last[name] = row
+        for name, row in last.items():
+            series[name].append(row)  # type: ignore[index]
+    for row in sorted(rows, key=lambda r: (*(r[k] for k in key), r["date"])):
+        series[tuple(row[k] for k in key)].append(row)  # type: ignore[index]
+    failing = []
+    for prices in series.values():
+        for before, now in zip(prices, prices[1:], strict=False):
+            if before["price"] <= 0 or before["currency"] != now["currency"]:
+                continue
+            change = now["price"] / before["price"] - 1
+            if abs(change) > ctx.policy.gpu_max_daily_change:
+                failing.append(
+                    {**_pick(now, ctx, "price"), "previous_date": before["date"],
+                     "previous_price": before["price"], "change": round(change, 4)}
+                )  # fmt: skip
+    return failing
+
+
+# --- release events ---------------------------------------------------------------------
+
+_LOCAL_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _time_problem(row: Row) -> str | None:
+    """Why an event's time zone, or its local time in it, is not valid (None if it is)."""
+    zone_name = row["time_zone"]
+    if zone_name not in _time_zones():
+        return f"{zone_name!r} is not an IANA time zone (e.g. America/Los_Angeles)"
+    local_time = row["local_time"]
+    if local_time is None:
+        return None
+    if not _LOCAL_TIME.fullmatch(local_time):
+        return f"local time {local_time!r} is not HH:MM (00:00 to 23:59)"
+    zone = ZoneInfo(zone_name)
+    hour, minute = map(int, local_time.split(":"))
+    wall = dt.datetime.combine(row["local_date"], dt.time(hour, minute), tzinfo=zone)
+    if wall.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
+        return f"{row['local_date']} {local_time} does not exist in {zone_name} (clocks skip it)"
+    return None
+
+
+def valid_time_zones(rows: list[Row], ctx: AuditContext) -> list[Row]:
+    """Every event's time zone is an IANA zone, and its local time (if any) a time of day
+    that exists there on its date."""
+    return [
+        {**_pick(row, ctx, "local_date", "local_time", "time_zone"), "problem": problem}
+        for row in rows
+        if (problem := _time_problem(row)) is not None
+    ]
+
+
+def _event_name(row: Row) -> tuple[str, str, dt.date]:
+    def norm(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    return norm(row["vendor"]), norm(row["product"]), row["local_date"]
+
+
+def no_duplicate_events(rows: list[Row], ctx: AuditContext) -> list[Row]:
+    """No event twice under two ids: the same vendor and product (case and spacing aside)
+    on the same local date."""
+    ids: dict[tuple[str, str, dt.date], list[str]] = defaultdict(list)
+    for row in rows:
+        ids[_event_name(row)].append(row["event_id"])
+    return [
+        {"vendor": row["vendor"], "product": row["product"], "local_date": row["local_date"],
+         "event_ids": ", ".join(sorted(ids[_event_name(row)]))}
+        for row in sorted(rows, key=lambda r: r["event_id"])
+        if len(ids[_event_name(row)]) > 1 and row["event_id"] == min(ids[_event_name(row)])
+    ]  # fmt: skip
+
+
+def _is_web_url(text: str | None) -> bool:
+    if not text or any(c.isspace() for c in text):
+        return False
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def has_source(rows: list[Row], ctx: AuditContext) -> list[Row]:
+    return [
+        {**_pick(row, ctx, "source_url"), "problem": "no source URL"
+         if not row["source_url"] else "not an http(s) URL"}
+        for row in rows
+        if not _is_web_url(row["source_url"])
+    ]  # fmt: skip
+
+
 # --- freshness --------------------------------------------------------------------------
 
 
@@ -466,4 +587,34 @@ RULES: dict[str, list[Rule]] = {
         FRESHNESS,
     ],
     "exchange_sessions": [CONTRACT, UNIQUE_KEY],
+    "gpu_prices": [
+        CONTRACT,
+        UNIQUE_KEY,
+        Rule("positive_prices", "Every price is > 0.", gpu_positive_prices),
+        Rule("known_conditions", "Every condition is new or used.", gpu_known_conditions),
+        Rule(
+            "price_spikes",
+            "No price more than 30 % (the policy's gpu_max_daily_change) away from the "
+            "previous observation of its card, condition and marketplace.",
+            gpu_price_spikes,
+            lambda _: WARN,
+        ),
+        FRESHNESS,
+    ],
+    "release_events": [
+        CONTRACT,
+        UNIQUE_KEY,
+        Rule(
+            "valid_time_zones",
+            "Every event's time zone is an IANA name, and its local time (if given) is "
+            "HH:MM and exists in that zone on its date.",
+            valid_time_zones,
+        ),
+        Rule(
+            "no_duplicate_events",
+            "No event twice under two ids (same vendor, product and local date).",
+            no_duplicate_events,
+        ),
+        Rule("has_source", "Every event has an http(s) source URL.", has_source),
+    ],
 }

@@ -156,6 +156,22 @@ def test_every_dataset_has_the_rules_these_tests_cover():
             "freshness",
         ],
         "exchange_sessions": ["contract", "unique_key"],
+        # Covered in test_gpu_release_rules.py.
+        "gpu_prices": [
+            "contract",
+            "unique_key",
+            "positive_prices",
+            "known_conditions",
+            "price_spikes",
+            "freshness",
+        ],
+        "release_events": [
+            "contract",
+            "unique_key",
+            "valid_time_zones",
+            "no_duplicate_events",
+            "has_source",
+        ],
     }
 
 
