@@ -21,6 +21,7 @@ MARTS = (
     "web_traffic_weekly",
     "app_downloads_weekly",
     "app_downloads_monthly",
+    "gpu_prices_weekly",
 )
 FIRST_WEEK, LAST_WEEK = dt.date(2023, 12, 25), dt.date(2024, 12, 16)
 
