@@ -38,12 +38,36 @@ def cjk_font_family() -> str:
 EMBEDDED_FAMILY = "ComputeWeeklyCJK"
 
 
-@functools.lru_cache(maxsize=8)
 def embedded_font_css(text: str) -> str:
     """An @font-face rule carrying the font, cut down to the characters of `text`, inline.
 
     The report is one self-contained file: a browser without CJK fonts still shows its
-    Chinese text. Only the glyphs the page uses are kept (tens of KB, not 16 MB)."""
+    Chinese text. Only the glyphs the page uses are kept (tens of KB, not 16 MB). Cutting
+    the font takes most of a second, and the weeks of a backfill mostly use the same
+    characters, so each set of characters is cut once per process. The characters of the
+    names in the seeds (companies, sites, apps) and of the report's own wording (its
+    modules' source) are always kept: a name entering a top list, or a note shown some
+    weeks only, then does not cut the font anew."""
+    return _font_css_for("".join(sorted(set(text) | _seed_characters())))
+
+
+@functools.cache
+def _seed_characters() -> frozenset[str]:
+    """Every character of the seed CSVs the report's names come from, and of the report
+    package's modules (its titles, notes and headline sentences)."""
+    from orchestration.settings import SEEDS_DIR
+
+    sources = [SEEDS_DIR / f"{name}.csv" for name in ("watchlist", "sites", "apps")]
+    sources += sorted(Path(__file__).parent.glob("*.py"))
+    found: set[str] = set()
+    for path in sources:
+        if path.is_file():
+            found |= set(path.read_text(encoding="utf-8"))
+    return frozenset(found - {"\n", "\r"})
+
+
+@functools.lru_cache(maxsize=64)
+def _font_css_for(characters: str) -> str:
     import base64
     import io
 
@@ -55,7 +79,7 @@ def embedded_font_css(text: str) -> str:
     options.notdef_outline = True
     font = subset.load_font(str(font_path()), options, lazy=True)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.populate(text=characters)
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)
