@@ -20,14 +20,17 @@ from orchestration.partitions import first_week
 
 log = logging.getLogger(__name__)
 
-# A fixed span keeps the result independent of today's date (exchange_calendars' own
-# default span moves with the clock); it starts early enough for the year before the
-# first partition. Dates outside it use the weekday fallback too.
-CALENDAR_END = dt.date(2040, 12, 31)
+# The span each calendar is built for: from 1 January of the year before the first
+# partition (its year base) to the end of the year after next. Building a calendar costs
+# time in proportion to its span (seconds for the lunar ones), so it is not built for
+# decades nobody asks about. A day outside the span uses the weekday fallback and says so;
+# a day inside gets the same answer whenever it is asked.
+YEARS_AHEAD = 2
 
 
-def calendar_span() -> tuple[dt.date, dt.date]:
-    return min(dt.date(2015, 1, 1), dt.date(first_week().year - 1, 1, 1)), CALENDAR_END
+def calendar_span(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    today = today or dt.date.today()
+    return dt.date(first_week().year - 1, 1, 1), dt.date(today.year + YEARS_AHEAD, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,20 @@ class _Known:
     last: dt.date
 
 
+def _calendar_class(calendar_code: str) -> type[xcals.ExchangeCalendar]:
+    """The calendar's class, to read its bounds without building its default span (twenty
+    years of holidays: seconds for the lunar calendars)."""
+    from exchange_calendars.calendar_utils import _default_calendar_factories
+
+    factory = _default_calendar_factories.get(xcals.resolve_alias(calendar_code))
+    if isinstance(factory, type):
+        return factory
+    return type(xcals.get_calendar(calendar_code))  # a calendar registered another way
+
+
 @cache
 def _known_sessions(calendar_code: str) -> _Known:
-    calendar_class = type(xcals.get_calendar(calendar_code))
+    calendar_class = _calendar_class(calendar_code)
     bound_min, bound_max = calendar_class.bound_min(), calendar_class.bound_max()
     span_start, span_end = calendar_span()
     start = max(span_start, bound_min.date()) if bound_min is not None else span_start

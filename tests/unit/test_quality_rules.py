@@ -16,7 +16,7 @@ from orchestration.datasets import (
     WEB_TRAFFIC,
     RawDataset,
 )
-from orchestration.partitions import WeekWindow
+from orchestration.partitions import FIRST_WEEK_ENV, WeekWindow
 from orchestration.quality.policy import QualityPolicy
 from orchestration.quality.rules import (
     RULES,
@@ -919,7 +919,18 @@ def test_freshness_of_an_empty_week_after_the_deadline_found_nothing():
     ]
 
 
-def test_freshness_of_market_bars_expects_the_last_session_on_any_watchlist_exchange():
+@pytest.fixture
+def calendars_from_2020(monkeypatch):
+    """The calendars as a project whose history starts in 2021 builds them."""
+    monkeypatch.setenv(FIRST_WEEK_ENV, "2021-01-04")
+    calendars._known_sessions.cache_clear()
+    yield
+    calendars._known_sessions.cache_clear()
+
+
+def test_freshness_of_market_bars_expects_the_last_session_on_any_watchlist_exchange(
+    calendars_from_2020,
+):
     # 1 January 2021 (a Friday) was a holiday everywhere; KRX also closed on the 31st.
     week = WeekWindow.from_partition_key("2020-12-28")
     krx_complete = [bar("000660.KS", D(2020, 12, day), currency="KRW") for day in (28, 29, 30)]
