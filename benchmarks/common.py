@@ -1,0 +1,150 @@
+"""What every figure shares: paths, the environment of the runs, temp workspaces, rows."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+BENCHMARKS_DIR = PROJECT_ROOT / "benchmarks"
+RESULTS_DIR = BENCHMARKS_DIR / "results"
+
+
+def venv_bin() -> Path:
+    """The project's virtualenv's bin/ (dagster, dbt, python), else this Python's."""
+    local = PROJECT_ROOT / ".venv" / "bin"
+    return local if (local / "python").exists() else Path(sys.executable).parent
+
+
+def executable(name: str) -> str:
+    path = venv_bin() / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run `make install` first")
+    return str(path)
+
+
+# Settings the pipeline reads from the environment: dropped from the runs' environment so
+# that every run uses the built-in demo feeds and its own temp paths, whatever the shell has.
+PIPELINE_PREFIXES = (
+    "COMPUTE_WEEKLY_",
+    "DAGSTER_",
+    "MARKET_",
+    "FX_",
+    "TRAFFIC_",
+    "DOWNLOADS_",
+    "YAHOO_",
+    "FRANKFURTER_",
+    "SIMILARWEB_",
+    "QIMAI_",
+    "DBT_",
+    "GPU_",
+    "KEEPA_",
+    "RELEASE_EVENTS_",
+)
+
+
+# An experiment (`--bytecode-cache`) sets these for every subprocess.
+EXTRA_ENV: dict[str, str] = {}
+DROP_ENV: set[str] = set()
+
+
+def base_env(**settings: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(PIPELINE_PREFIXES) and k not in DROP_ENV
+    }
+    env.update(EXTRA_ENV)
+    env.update(settings)
+    return env
+
+
+def use_bytecode_cache(prefix: Path) -> float:
+    """Let every subprocess keep compiled bytecode under `prefix` (PYTHONPYCACHEPREFIX), and
+    compile the virtualenv and the project there first; return the seconds that took.
+
+    Without it, where PYTHONDONTWRITEBYTECODE is set and the virtualenv holds no .pyc files
+    (as `uv sync` leaves it unless told --compile-bytecode), every process compiles every
+    module it imports from source, each time."""
+    import subprocess
+    import time
+
+    prefix.mkdir(parents=True, exist_ok=True)
+    DROP_ENV.add("PYTHONDONTWRITEBYTECODE")
+    EXTRA_ENV["PYTHONPYCACHEPREFIX"] = str(prefix)
+    site = next((PROJECT_ROOT / ".venv" / "lib").glob("python3*/site-packages"))
+    began = time.perf_counter()
+    subprocess.run(
+        [executable("python"), "-m", "compileall", "-q", "-j", "0", str(site),
+         str(PROJECT_ROOT / "orchestration"), str(BENCHMARKS_DIR)],
+        env=base_env(), check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - began
+
+
+class Workspaces:
+    """Temp folders of one invocation, removed at the end unless kept."""
+
+    def __init__(self, keep: bool) -> None:
+        self.keep = keep
+        self.root = Path(tempfile.mkdtemp(prefix="compute-weekly-bench-"))
+
+    def new(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir(parents=True)
+        return path
+
+    def cleanup(self) -> None:
+        if self.keep:
+            print(f"kept the workspaces under {self.root}")
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+@dataclass
+class Row:
+    """One line of the results table: one figure against one target."""
+
+    figure: str
+    what: str
+    wall_s: float | None
+    peak_mib: float | None
+    compared_with: str
+    ratio: str
+    target: str
+    met: bool | None
+    notes: list[str] = field(default_factory=list)
+
+
+def fmt_s(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds:,.1f}"
+
+
+def fmt_mib(mib: float | None) -> str:
+    return "—" if mib is None else f"{mib:,.0f}"
+
+
+def project_state() -> str:
+    """The commit the project is at, and how many files differ from it (benchmarks/ aside)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "not a git checkout"
+    changed = [
+        line
+        for line in git("status", "--porcelain").splitlines()
+        if not line[3:].startswith("benchmarks/")
+    ]
+    return f"commit {commit}" + (f" + {len(changed)} uncommitted change(s)" if changed else "")
