@@ -18,7 +18,7 @@ DEMO_RANGE ?= 2023-12-25...2024-12-16
 AS_OF ?= $(DEMO_AS_OF)
 WAREHOUSE ?= $(or $(COMPUTE_WEEKLY_WAREHOUSE),warehouse/warehouse.duckdb)
 
-.PHONY: help install prepare demo backfill exhibit report sql docs test unit lint dev clean
+.PHONY: help install prepare demo backfill exhibit report sql docs test unit bench lint dev clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,15 +64,22 @@ docs: prepare ## Build the static dbt documentation into docs/dbt/index.html
 demo: backfill exhibit ## Backfill the demo history, build the marts, print exhibit 1 as of 2024-12-18, render the report
 	$(MAKE) --no-print-directory report AS_OF=$(DEMO_AS_OF)
 
+# Two workers (pytest-xdist): tests sharing a built base (a backfilled year, two weeks) stay
+# on one worker, so each base is built once. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: prepare ## Run the whole test suite
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 unit: prepare ## Run the unit tests only (seconds)
 	$(BIN)/pytest -m "not integration"
 
+bench: prepare ## Run the benchmarks (BENCH_ARGS, e.g. --only 3), print the table, write benchmarks/results/latest.md
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 lint: install ## Check style and common mistakes (ruff)
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tests benchmarks
+	$(BIN)/ruff format --check orchestration tests benchmarks
 
 dev: prepare ## Open the Dagster UI (http://127.0.0.1:3000)
 	$(BIN)/dagster dev -w workspace.yaml

@@ -16,7 +16,7 @@ import pytest
 from orchestration.feeds.base import FeedBatch
 from orchestration.partitions import DateWindow
 from orchestration.project import prepare_manifest
-from orchestration.settings import PROJECT_ROOT, RAW_DIR_ENV, WAREHOUSE_ENV
+from orchestration.settings import PROJECT_ROOT, RAW_DIR_ENV, REPORTS_DIR_ENV, WAREHOUSE_ENV
 
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 REFERENCE_MARKET_DIR = SHARED_DIR / "reference" / "market"
@@ -34,8 +34,22 @@ FEED_ENV_VARS = (
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    # Dagster builds the dbt assets from the manifest; parse once, never at import time.
-    prepare_manifest()
+    # Dagster builds the dbt assets from the manifest; parse once, never at import time,
+    # and only in the controller when pytest-xdist runs workers (they would race on it).
+    if not hasattr(session.config, "workerinput"):
+        prepare_manifest()
+
+
+# Tests that share a session-scoped base run on one xdist worker (`--dist loadgroup`), so
+# each base is built once; the rest spread over the workers.
+SHARED_BASES = ("demo_year", "reference_csv_year", "two_weeks")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        base = next((name for name in SHARED_BASES if name in item.fixturenames), None)
+        if base is not None:
+            item.add_marker(pytest.mark.xdist_group(base))
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,7 @@ def pipeline_env(workspace: Workspace, **feeds: str) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(RAW_DIR_ENV, str(workspace.raw))
         patch.setenv(WAREHOUSE_ENV, str(workspace.warehouse))
+        patch.setenv(REPORTS_DIR_ENV, str(workspace.root / "reports"))
         for name in FEED_ENV_VARS:
             patch.delenv(name, raising=False)
         for name, value in feeds.items():

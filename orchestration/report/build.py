@@ -26,9 +26,8 @@ from orchestration.report.page import (
     render_page,
 )
 from orchestration.report.sql import open_warehouse
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT, REPORTS_DIR_ENV
 
-REPORTS_DIR_ENV = "COMPUTE_WEEKLY_REPORTS_DIR"
 TOP_SITES = 6
 TOP_APPS = 5
 TRAFFIC_TITLES = {

@@ -56,6 +56,14 @@ def same(a, b) -> bool:
     return a == b
 
 
+@pytest.fixture(autouse=True)
+def private_dbt_target(tmp_path, monkeypatch):
+    """dbt's artifacts in the test's folder, not the project's target/ that Dagster's runs
+    (perhaps on another xdist worker) copy the partial-parse state from."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+
+
 def test_a_year_built_week_by_week_equals_a_full_rebuild(demo_year, tmp_path, monkeypatch):
     monkeypatch.setenv(RAW_DIR_ENV, str(demo_year.raw))
     weekly, full = tmp_path / "weekly.duckdb", tmp_path / "full.duckdb"
