@@ -47,6 +47,8 @@ SHARED_BASES = ("demo_year", "reference_csv_year", "two_weeks")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue  # the module chose its group
         base = next((name for name in SHARED_BASES if name in item.fixturenames), None)
         if base is not None:
             item.add_marker(pytest.mark.xdist_group(base))

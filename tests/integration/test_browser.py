@@ -21,7 +21,9 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
-pytestmark = pytest.mark.integration
+# One worker (pytest-xdist) runs the whole module: one webserver, one browser, and the
+# demo year the report test needs built once, with the other tests that use it.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo_year")]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
@@ -40,11 +42,13 @@ EVERY_ASSET = [
     "intermediate / int_listing_bars", "marts / stock_performance",
     "marts / sector_performance_weekly", "marts / web_traffic_weekly",
     "marts / app_downloads_weekly", "marts / app_downloads_monthly", "seeds / watchlist",
+    "raw / gpu_prices", "raw / release_events", "marts / gpu_prices_weekly",
+    "marts / release_events", "reports / weekly_report",
 ]  # fmt: skip
 
 if CHROMIUM is None:
     pytestmark = [
-        pytestmark,
+        *pytestmark,
         pytest.mark.skip(reason="no chromium on PATH: `apt-get install chromium` (.ci/run does)"),
     ]
 
