@@ -3,9 +3,10 @@
 -- the week-, month- and year-to-date changes, each from the listing's close on its
 -- exchange's last session before the period (see the period_change macro).
 --
--- Written with window functions over the bars (the bar just before each period is the
--- first row's lag within the period) plus equi-joins to small tables: no ASOF join and no
--- join of grouped periods back onto the bars, which keeps it fast on long histories.
+-- Written with window functions over the bars, all in one order (symbol, trade_date): the
+-- bar just before each period is the lag of the period's first bar, carried forward to
+-- the period's other bars; then equi-joins to small tables. No ASOF join and no join of
+-- grouped periods back onto the bars, which keeps it fast on long histories.
 --
 -- Built window by window (the partition range of a run): the rows of the window are
 -- replaced, computed from the bars of the window and of the month before its year began,
@@ -36,20 +37,42 @@ with_previous as (
 ),
 
 {% set periods = ['week', 'month', 'year'] %}
-with_found_bases as (
+with_found as (
+    -- The bar before each period is the previous bar of the period's first bar: carried to
+    -- the period's other bars with the same window as above (one sort for every period).
     select
         *,
         {% for period in periods %}
-        first_value(previous_date) over in_{{ period }} as {{ period }}_found_date,
-        first_value(previous_close) over in_{{ period }} as {{ period }}_found_close,
-        first_value(previous_adj_close) over in_{{ period }} as {{ period }}_found_adj_close,
+        last_value(
+            case
+                when previous_date is null
+                    or date_trunc('{{ period }}', previous_date)::date <> {{ period }}_start
+                then {
+                    'date': previous_date,
+                    'close': previous_close,
+                    'adj_close': previous_adj_close,
+                    'cap': previous_market_cap_usd_100m
+                }
+            end ignore nulls
+        ) over by_listing as {{ period }}_found{{ ',' if not loop.last }}
         {% endfor %}
-        first_value(previous_market_cap_usd_100m) over in_week as week_found_market_cap_usd_100m
     from with_previous
-    window
+    window by_listing as (
+        partition by symbol order by trade_date
+        rows between unbounded preceding and current row
+    )
+),
+
+with_found_bases as (
+    select
+        * exclude ({% for period in periods %}{{ period }}_found{{ ', ' if not loop.last }}{% endfor %}),
         {% for period in periods %}
-        in_{{ period }} as (partition by symbol, {{ period }}_start order by trade_date){{ ',' if not loop.last }}
+        {{ period }}_found.date as {{ period }}_found_date,
+        {{ period }}_found.close as {{ period }}_found_close,
+        {{ period }}_found.adj_close as {{ period }}_found_adj_close,
         {% endfor %}
+        week_found.cap as week_found_market_cap_usd_100m
+    from with_found
 ),
 
 with_expected_bases as (
