@@ -49,9 +49,8 @@ Figure 3: marts.stock_performance at 5,000 listings x 10 years of daily bars (~1
 
 Experiments (not the defaults the targets refer to): `--dagster-yaml FILE` runs figures
 1 and 2 with another instance config; `--profiles-yml FILE` runs figure 3's dbt with
-another profiles.yml (say, with DuckDB settings); `--model-sql FILE` with another SQL for
-the mart (`benchmarks/proposals/stock_performance.sql` is one). Either is named in the
-results.
+another profiles.yml, `--duckdb-setting NAME=VALUE` with another DuckDB setting for dbt;
+`--model-sql FILE` with another SQL for the mart. Each is named in the results.
 """
 
 from __future__ import annotations
