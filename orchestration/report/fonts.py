@@ -42,17 +42,17 @@ def embedded_font_css(text: str) -> str:
     """An @font-face rule carrying the font, cut down to the characters of `text`, inline.
 
     The report is one self-contained file: a browser without CJK fonts still shows its
-    Chinese text. Only the glyphs the page uses are kept (tens of KB, not 16 MB). Cutting
-    the font takes most of a second, and the weeks of a backfill mostly use the same
-    characters, so each set of characters is cut once per process. The characters of the
-    names in the seeds (companies, sites, apps) and of the report's own wording (its
-    modules' source) are always kept: a name entering a top list, or a note shown some
-    weeks only, then does not cut the font anew."""
-    return _font_css_for("".join(sorted(set(text) | _seed_characters())))
+    Chinese text. Only the glyphs it may use are kept (a few hundred, not the font's
+    65,000). Cutting the font takes most of a second, and the weeks of a backfill mostly
+    use the same characters, so each set of characters is cut once per process. The
+    characters of the names in the seeds (companies, sites, apps) and of the report's own
+    wording (its modules' source) are always kept: a name entering a top list, or a note
+    shown some weeks only, then does not cut the font anew."""
+    return _font_css_for("".join(sorted(set(text) | _always_kept_characters())))
 
 
 @functools.cache
-def _seed_characters() -> frozenset[str]:
+def _always_kept_characters() -> frozenset[str]:
     """Every character of the seed CSVs the report's names come from, and of the report
     package's modules (its titles, notes and headline sentences)."""
     from orchestration.settings import SEEDS_DIR
