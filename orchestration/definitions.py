@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.assets.report import weekly_report
-from orchestration.project import dbt_executable, dbt_project
+from orchestration.project import dbt_resource
 from orchestration.resources import (
     LandingZone,
     QualityPolicyResource,
@@ -36,7 +35,7 @@ def build_definitions(overrides: Mapping[str, Any] | None = None) -> dg.Definiti
             "quality_policy": QualityPolicyResource(
                 market_completeness=env_or_default("MARKET_COMPLETENESS", "warn")
             ),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": dbt_resource(),
             **feed_resources_from_env(),
             **(overrides or {}),
         },

@@ -1,4 +1,5 @@
-"""The dbt project as Dagster sees it, and how its manifest is prepared.
+"""The dbt project as Dagster sees it, the resource that runs its dbt, and how its
+manifest is prepared.
 
 Dagster reads dbt's `manifest.json` to build assets. Under `dagster dev` the code location
 prepares it before loading (`prepare_manifest_if_dev`, as `DbtProject.prepare_if_dev`
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import cached_property
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.settings import DBT_PROJECT_DIR
@@ -24,6 +26,29 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 def dbt_executable() -> str:
     """The `dbt` installed beside this Python, so no activated virtualenv is needed."""
     return str(Path(sys.executable).with_name("dbt"))
+
+
+class LocalDbtCliResource(DbtCliResource):
+    """`DbtCliResource` for the dbt installed beside this Python.
+
+    dagster-dbt asks the executable for its version (`dbt --version`, a subprocess of 3.5 s)
+    before every invocation, to tell dbt-core from the Fusion engine. The project's dbt
+    is the dbt-core package of this environment, so its version is read from the package
+    instead. Any other executable is still asked."""
+
+    @cached_property
+    def _cli_version(self):  # dagster-dbt's hook; returns a packaging Version
+        if Path(self.dbt_executable) != Path(dbt_executable()):
+            return super()._cli_version
+        from dbt.version import __version__
+        from packaging.version import parse
+
+        return parse(__version__)
+
+
+def dbt_resource() -> LocalDbtCliResource:
+    """The resource every dbt asset runs with."""
+    return LocalDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
 def manifest_is_stale(project: DbtProject = dbt_project) -> bool:

@@ -238,3 +238,37 @@ def test_keepa_needs_a_key():
         GpuFeedResource(kind="keepa").build()
     with pytest.raises(FeedConfigError, match="GPU_FEED=csv needs GPU_CSV_DIR"):
         GpuFeedResource(kind="csv").build()
+
+
+def test_the_dbt_resource_knows_its_version_without_running_dbt(monkeypatch):
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dbt.version import __version__
+
+    from orchestration.project import dbt_resource
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"ran {args[0]}: 3.5 s on every run")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", refuse)
+    assert str(dbt_resource()._cli_version) == __version__
+
+
+def test_another_dbt_executable_is_still_asked_its_version(monkeypatch, tmp_path):
+    import dagster_dbt.core.resource as dagster_dbt_resource
+
+    from orchestration.project import LocalDbtCliResource, dbt_project
+
+    asked = []
+
+    def answer(command, *args, **kwargs):
+        asked.append(command)
+        return b"Core:\n  - installed: 1.10.4\n"
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", answer)
+    other = tmp_path / "dbt"
+    other.write_text("#!/bin/sh\n")
+    other.chmod(0o755)
+    other = str(other)
+    resource = LocalDbtCliResource(project_dir=dbt_project, dbt_executable=other)
+    assert str(resource._cli_version) == "1.10.4"
+    assert asked == [[other, "--version"]]
