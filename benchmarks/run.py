@@ -71,7 +71,7 @@ from benchmarks.common import (
     fmt_mib,
     fmt_s,
     project_state,
-    use_bytecode_cache,
+    uncompiled_bytecode_warning,
 )
 from benchmarks.measure import BenchmarkError, load_average, machine
 
@@ -192,12 +192,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="experiment, figure 3: use this SQL for stock_performance in the copy",
     )
-    parser.add_argument(
-        "--bytecode-cache",
-        action="store_true",
-        help="experiment: every subprocess keeps compiled bytecode (PYTHONPYCACHEPREFIX in "
-        "the temp folder, compiled before the runs)",
-    )
     return parser
 
 
@@ -227,10 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if value
     ]  # fmt: skip
-    if args.bytecode_cache:
-        seconds = use_bytecode_cache(workspaces.root / "pycache")
-        experiments.append("--bytecode-cache")
-        notes.append(f"bytecode cache compiled in {seconds:.0f} s before the runs (not timed)")
+    bytecode = uncompiled_bytecode_warning()
+    if bytecode:
+        notes.append(bytecode)
     if experiments:
         notes.append("EXPERIMENT, not the project's defaults: " + ", ".join(experiments))
     try:
