@@ -29,12 +29,16 @@ def dbt_executable() -> str:
 
 
 class LocalDbtCliResource(DbtCliResource):
-    """`DbtCliResource` for the dbt installed beside this Python.
+    """`DbtCliResource` for the dbt installed beside this Python, without two costs
+    dagster-dbt pays before every invocation:
 
-    dagster-dbt asks the executable for its version (`dbt --version`, a subprocess of 3.5 s)
-    before every invocation, to tell dbt-core from the Fusion engine. The project's dbt
-    is the dbt-core package of this environment, so its version is read from the package
-    instead. Any other executable is still asked."""
+    - it asks the executable for its version (`dbt --version`, a subprocess of 3.5 s) to
+      tell dbt-core from the Fusion engine. The project's dbt is the dbt-core package of
+      this environment, so its version is read from the package instead; any other
+      executable is still asked;
+    - it opens a dbt adapter in this process (loading the project, profile and macros,
+      1.6 s) for `fetch_column_metadata()` and `fetch_row_counts()`, which the project's
+      assets do not call. Without it those two would add nothing: they need an adapter."""
 
     @cached_property
     def _cli_version(self):  # dagster-dbt's hook; returns a packaging Version
@@ -44,6 +48,34 @@ class LocalDbtCliResource(DbtCliResource):
         from packaging.version import parse
 
         return parse(__version__)
+
+    def _initialize_dbt_core_adapter(self, args):  # dagster-dbt's hook; None: no adapter
+        return None
+
+
+def keep_partial_parse_state(invocation_target: Path, project: DbtProject = dbt_project) -> None:
+    """Make an invocation's parse state the one the next invocation starts from.
+
+    dagster-dbt gives each invocation its own target folder and copies dbt's partial-parse
+    state (`partial_parse.msgpack`) into it from the project's target folder, where
+    `dbt parse` left it when the manifest was prepared. dbt re-parses everything when the
+    state's profile differs (the warehouse path of another workspace) or its vars do, and
+    only the files that changed (or use an environment variable whose value changed)
+    otherwise. Copying a finished invocation's state back keeps the next run's parse
+    partial. dbt checks the state it is given, so a state from elsewhere costs a full
+    parse, never a wrong one; the copy is atomic, so concurrent runs never see half a file."""
+    import os
+
+    from orchestration.files import write_atomically
+
+    produced = invocation_target / "partial_parse.msgpack"
+    if not produced.is_file():
+        return
+    folder = Path(os.environ.get("DBT_TARGET_PATH") or "target")  # as dagster-dbt reads it
+    if not folder.is_absolute():
+        folder = Path(project.project_dir) / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomically(folder / "partial_parse.msgpack", produced.read_bytes())
 
 
 def dbt_resource() -> LocalDbtCliResource:

@@ -25,11 +25,17 @@ WAREHOUSE_ENV = "COMPUTE_WEEKLY_WAREHOUSE"
 BUILD_WAREHOUSE_ENV = "COMPUTE_WEEKLY_BUILD_WAREHOUSE"
 STORAGE_VERSION_ENV = "COMPUTE_WEEKLY_STORAGE_VERSION"
 REPORTS_DIR_ENV = "COMPUTE_WEEKLY_REPORTS_DIR"
+CACHE_DIR_ENV = "COMPUTE_WEEKLY_CACHE_DIR"
+# The half-open window [start, end) of dates a dbt build rebuilds, set by Dagster for the
+# dbt process only (dbt_project/macros/partition_window.sql); unset: all time.
+WINDOW_START_ENV = "COMPUTE_WEEKLY_WINDOW_START"
+WINDOW_END_ENV = "COMPUTE_WEEKLY_WINDOW_END"
 # DuckDB 1.0 and every later release (the DuckDB 1.5 CLI, older JDBC drivers) read it.
 DEFAULT_STORAGE_VERSION = "v1.0.0"
 
 DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "warehouse.duckdb"
+DEFAULT_CACHE_DIR = PROJECT_ROOT / ".cache"
 
 
 def raw_dir() -> Path:
@@ -50,6 +56,11 @@ def build_warehouse_path() -> Path:
         return Path(explicit).resolve()
     published = warehouse_path()
     return published.parent / ".building" / published.name
+
+
+def cache_dir() -> Path:
+    """What is derived once and kept between runs (the report's cut font): safe to delete."""
+    return Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR).resolve()
 
 
 def storage_version() -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -28,23 +28,32 @@ from orchestration import settings
 
 
 @contextlib.contextmanager
-def dbt_environment() -> Iterator[None]:
-    """Environment variables for a dbt process started inside this block."""
-    values = {
+def dbt_environment(window: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Environment variables for a dbt process started inside this block: the paths, and
+    the window to build (`WINDOW_START_ENV`, `WINDOW_END_ENV`), or none (all time)."""
+    values: dict[str, str | None] = {
         settings.RAW_DIR_ENV: str(settings.raw_dir()),
         settings.BUILD_WAREHOUSE_ENV: str(settings.build_warehouse_path()),
+        settings.WINDOW_START_ENV: None,
+        settings.WINDOW_END_ENV: None,
+        **(window or {}),
     }
     settings.build_warehouse_path().parent.mkdir(parents=True, exist_ok=True)
     saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
+    _set_environment(values)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(saved)
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    """Set each variable, or unset it where the value is None."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def publish(

@@ -1,12 +1,15 @@
 {#- The partition window a run builds: [window_start, window_end), dates in the report's
-    time zone, passed by Dagster as --vars (orchestration/assets/dbt.py). Without them a
-    build covers all time, which is what a full rebuild is. -#}
+    time zone. Dagster sets them as environment variables for the dbt process
+    (orchestration/assets/dbt.py): a changed environment variable makes dbt re-parse only
+    the files that read it, where changed --vars would re-parse the whole project. The
+    vars `window_start` and `window_end` take precedence (dbt unit tests set them). Without
+    either a build covers all time, which is what a full rebuild is. -#}
 {% macro window_start() -%}
-date '{{ var("window_start", "1900-01-01") }}'
+date '{{ var("window_start", env_var("COMPUTE_WEEKLY_WINDOW_START", "1900-01-01")) }}'
 {%- endmacro %}
 
 {% macro window_end() -%}
-date '{{ var("window_end", "9999-12-31") }}'
+date '{{ var("window_end", env_var("COMPUTE_WEEKLY_WINDOW_END", "9999-12-31")) }}'
 {%- endmacro %}
 
 {#- `column` inside the window (half-open). -#}

@@ -7,7 +7,8 @@ asset checks on the models they test, source tests as checks on the raw assets.
 One assets definition, weekly-partitioned, one `dbt build` per run however many weeks it
 covers: seeds, views and small tables are rebuilt whole (their tables do not depend on
 the window); the marts that grow with time are incremental, built for the run's
-half-open window `[window_start, window_end)` passed as dbt vars. A single build keeps
+half-open window `[start, end)`, which dbt reads from two environment variables
+(`partition_window_env`). A single build keeps
 dbt's own ordering and skipping within one run, and costs one dbt start-up, not two. It
 takes the `warehouse` pool, so only one process writes DuckDB at a time.
 
@@ -22,7 +23,6 @@ dbt builds in a private file; once it is done, the build is published over the f
 analysts read (`orchestration.warehouse`), so a reader never waits and never sees a mix.
 """
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -38,9 +38,14 @@ from dagster_dbt import (
 )
 
 from orchestration.partitions import TIMEZONE, weekly_partitions
-from orchestration.project import dbt_project
+from orchestration.project import dbt_project, keep_partial_parse_state
 from orchestration.quality.audit import SAMPLE_ROWS, sample_table
-from orchestration.settings import build_warehouse_path, storage_version
+from orchestration.settings import (
+    WINDOW_END_ENV,
+    WINDOW_START_ENV,
+    build_warehouse_path,
+    storage_version,
+)
 from orchestration.warehouse import dbt_environment, publish
 
 
@@ -148,27 +153,42 @@ class DbtRunConfig(dg.Config):
     full_refresh: bool = False  # rebuild the window-by-window marts from all history
 
 
-def partition_window_vars(window: dg.TimeWindow) -> dict[str, str]:
-    """The dbt --vars of a partition range: its half-open dates [start, end) in the
-    report's time zone (the partitions' own), as `window_start` and `window_end`."""
+def partition_window_env(window: dg.TimeWindow) -> dict[str, str]:
+    """The window of a partition range as dbt reads it: its half-open dates [start, end)
+    in the report's time zone (the partitions' own), as the environment variables
+    `COMPUTE_WEEKLY_WINDOW_START` and `COMPUTE_WEEKLY_WINDOW_END`.
+
+    Environment variables, not `--vars`: dbt re-parses the whole project when its vars
+    change (every run, as the window moves), but only the files that read a changed
+    environment variable (the window's marts) otherwise."""
     zone = ZoneInfo(TIMEZONE)
     return {
-        "window_start": window.start.astimezone(zone).date().isoformat(),
-        "window_end": window.end.astimezone(zone).date().isoformat(),
+        WINDOW_START_ENV: window.start.astimezone(zone).date().isoformat(),
+        WINDOW_END_ENV: window.end.astimezone(zone).date().isoformat(),
     }
 
 
-def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator[Any]:
-    """One `dbt build`, minus everything built on a raw asset that failed an ERROR check
-    earlier in this run (a rejected week), so that bad data stops only what is built from
-    it; dbt itself skips what is built on a model whose test fails. Failed checks carry a
-    sample of their failing rows. After every good model was built, the step fails if a
-    model could not be built or an ERROR check failed, so it does not go unseen."""
+def build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    args: list[str],
+    window: dict[str, str] | None,
+) -> Iterator[Any]:
+    """One `dbt build` of `window` (None: all time), minus everything built on a raw asset
+    that failed an ERROR check earlier in this run (a rejected week), so that bad data
+    stops only what is built from it; dbt itself skips what is built on a model whose test
+    fails. Failed checks carry a sample of their failing rows. After every good model was
+    built, the step fails if a model could not be built or an ERROR check failed, so it
+    does not go unseen.
+
+    dbt's unit tests are left out: they test the models' SQL, not the data, on fixed
+    inputs, so they belong to the test suite (tests/integration/test_dbt_unit_tests.py,
+    as dbt advises), not to every weekly run (3 s of a week's 8 s of dbt)."""
     failed_before = failed_error_checks(context)
-    args = ["build", *args]
+    args = ["build", *args, "--exclude-resource-type", "unit_test"]
     for key in sorted(failed_before, key=lambda k: k.to_user_string()):
         args += ["--exclude", built_on(key)]
-    with dbt_environment():
+    with dbt_environment(window):
         invocation = dbt.cli(args, context=context, raise_on_error=False)
     failed_here: list[dg.AssetCheckResult] = []
     for event in invocation.stream():
@@ -177,6 +197,7 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str
         else:
             yield event
     yield from _with_failing_rows(failed_here, invocation)
+    keep_partial_parse_state(invocation.target_path)
 
     results = invocation.get_artifact("run_results.json").get("results", [])
     broken = [
@@ -218,7 +239,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     that grow with time rebuilt only for the run's weeks (or from all history with
     `full_refresh`)."""
     if config.full_refresh:
-        yield from build(context, dbt, ["--full-refresh"])
+        yield from build(context, dbt, ["--full-refresh"], window=None)
     else:
-        window = json.dumps(partition_window_vars(context.partition_time_window))
-        yield from build(context, dbt, ["--vars", window])
+        yield from build(context, dbt, [], partition_window_env(context.partition_time_window))

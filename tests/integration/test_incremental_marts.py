@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 
 import duckdb
@@ -11,7 +10,13 @@ import pytest
 from dbt.cli.main import dbtRunner
 
 from orchestration.assets.dbt import WINDOW_MODELS
-from orchestration.settings import BUILD_WAREHOUSE_ENV, DBT_PROJECT_DIR, RAW_DIR_ENV
+from orchestration.settings import (
+    BUILD_WAREHOUSE_ENV,
+    DBT_PROJECT_DIR,
+    RAW_DIR_ENV,
+    WINDOW_END_ENV,
+    WINDOW_START_ENV,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +43,15 @@ def dbt(*args: str) -> None:
         ]
     )
     assert result.success, f"dbt {' '.join(args)} failed: {result.exception}"
+
+
+def set_window(monkeypatch, start: dt.date | None, end: dt.date | None) -> None:
+    """The window as Dagster passes it to dbt (orchestration.assets.dbt), or none."""
+    for name, day in ((WINDOW_START_ENV, start), (WINDOW_END_ENV, end)):
+        if day is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, day.isoformat())
 
 
 def marts(warehouse) -> dict[str, list[tuple]]:
@@ -72,11 +86,12 @@ def test_a_year_built_week_by_week_equals_a_full_rebuild(demo_year, tmp_path, mo
     dbt("build", "--exclude", WINDOW_MODELS, "resource_type:test")
     week = FIRST_WEEK
     while week <= LAST_WEEK:
-        window = {"window_start": str(week), "window_end": str(week + dt.timedelta(days=7))}
-        dbt("run", "--select", WINDOW_MODELS, "--vars", json.dumps(window))
+        set_window(monkeypatch, week, week + dt.timedelta(days=7))
+        dbt("run", "--select", WINDOW_MODELS)
         week += dt.timedelta(days=7)
 
     monkeypatch.setenv(BUILD_WAREHOUSE_ENV, str(full))
+    set_window(monkeypatch, None, None)
     dbt("build", "--exclude", WINDOW_MODELS, "resource_type:test")
     dbt("run", "--select", WINDOW_MODELS, "--full-refresh")
 
@@ -91,8 +106,8 @@ def test_a_week_rebuilt_from_fewer_rows_leaves_no_stale_rows(demo_year, tmp_path
     monkeypatch.setenv(RAW_DIR_ENV, str(demo_year.raw))
     monkeypatch.setenv(BUILD_WAREHOUSE_ENV, str(tmp_path / "warehouse.duckdb"))
     dbt("build", "--exclude", WINDOW_MODELS, "resource_type:test")
-    window = {"window_start": "2024-12-09", "window_end": "2024-12-16"}
-    dbt("run", "--select", WINDOW_MODELS, "--vars", json.dumps(window))
+    set_window(monkeypatch, dt.date(2024, 12, 9), dt.date(2024, 12, 16))
+    dbt("run", "--select", WINDOW_MODELS)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         before = con.execute("select count(*) from marts.stock_performance").fetchone()[0]
         # The source loses a listing's week: NVDA.O's bars are masked out of staging.
@@ -101,7 +116,7 @@ def test_a_week_rebuilt_from_fewer_rows_leaves_no_stale_rows(demo_year, tmp_path
             "create view staging.stg_market_bars as "
             "select * from staging.stg_market_bars_all where symbol <> 'NVDA.O'"
         )
-    dbt("run", "--select", "stock_performance", "--vars", json.dumps(window))
+    dbt("run", "--select", "stock_performance")
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         after = con.execute("select count(*) from marts.stock_performance").fetchone()[0]
         nvda = con.execute(

@@ -192,17 +192,37 @@ def test_keys_reach_the_resources_as_env_vars_never_as_values(monkeypatch):
 
 
 def test_a_partition_range_becomes_the_half_open_dbt_window():
-    from orchestration.assets.dbt import partition_window_vars
+    from orchestration.assets.dbt import partition_window_env
 
     first = weekly_partitions.time_window_for_partition_key("2024-12-09")
     last = weekly_partitions.time_window_for_partition_key("2024-12-16")
-    assert partition_window_vars(dg.TimeWindow(first.start, last.end)) == {
-        "window_start": "2024-12-09",
-        "window_end": "2024-12-23",
+    assert partition_window_env(dg.TimeWindow(first.start, last.end)) == {
+        "COMPUTE_WEEKLY_WINDOW_START": "2024-12-09",
+        "COMPUTE_WEEKLY_WINDOW_END": "2024-12-23",
     }
     # Read in Beijing, whatever zone the datetimes carry: 2024-12-15T16:00Z is Monday there.
     utc = dg.TimeWindow(first.start.astimezone(dt.UTC), last.end.astimezone(dt.UTC))
-    assert partition_window_vars(utc)["window_start"] == "2024-12-09"
+    assert partition_window_env(utc)["COMPUTE_WEEKLY_WINDOW_START"] == "2024-12-09"
+
+
+def test_the_dbt_environment_sets_the_window_and_a_full_build_unsets_it(monkeypatch):
+    import os
+
+    from orchestration.warehouse import dbt_environment
+
+    monkeypatch.setenv("COMPUTE_WEEKLY_WINDOW_START", "2020-01-06")  # left over elsewhere
+    window = {
+        "COMPUTE_WEEKLY_WINDOW_START": "2024-12-09",
+        "COMPUTE_WEEKLY_WINDOW_END": "2024-12-16",
+    }
+    with dbt_environment(window):
+        assert os.environ["COMPUTE_WEEKLY_WINDOW_START"] == "2024-12-09"
+        assert os.environ["COMPUTE_WEEKLY_WINDOW_END"] == "2024-12-16"
+    with dbt_environment(None):
+        assert "COMPUTE_WEEKLY_WINDOW_START" not in os.environ
+        assert "COMPUTE_WEEKLY_WINDOW_END" not in os.environ
+    assert os.environ["COMPUTE_WEEKLY_WINDOW_START"] == "2020-01-06"
+    assert "COMPUTE_WEEKLY_WINDOW_END" not in os.environ
 
 
 def test_every_dbt_model_is_built_by_one_weekly_partitioned_step(asset_graph):
@@ -272,3 +292,25 @@ def test_another_dbt_executable_is_still_asked_its_version(monkeypatch, tmp_path
     resource = LocalDbtCliResource(project_dir=dbt_project, dbt_executable=other)
     assert str(resource._cli_version) == "1.10.4"
     assert asked == [[other, "--version"]]
+
+
+def test_an_invocations_parse_state_becomes_the_next_ones(monkeypatch, tmp_path):
+    from orchestration.project import keep_partial_parse_state
+
+    shared = tmp_path / "target"  # where dagster-dbt copies the state from
+    monkeypatch.setenv("DBT_TARGET_PATH", str(shared))
+    shared.mkdir()
+    (shared / "partial_parse.msgpack").write_bytes(b"from dbt parse")
+    invocation = tmp_path / "target" / "dbt_models-abc1234-5678"
+    invocation.mkdir()
+
+    keep_partial_parse_state(invocation)  # dbt wrote none (it failed before parsing)
+    assert (shared / "partial_parse.msgpack").read_bytes() == b"from dbt parse"
+
+    (invocation / "partial_parse.msgpack").write_bytes(b"from the run")
+    keep_partial_parse_state(invocation)
+    assert (shared / "partial_parse.msgpack").read_bytes() == b"from the run"
+    assert sorted(p.name for p in shared.iterdir()) == [
+        "dbt_models-abc1234-5678",
+        "partial_parse.msgpack",
+    ]

@@ -1,0 +1,19 @@
+"""Writing a file whole or not at all: beside its final path, then renamed over it, so a
+reader (a browser, a run starting, another worker) never sees half of it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+
+def write_atomically(path: Path, content: bytes) -> Path:
+    """Write `content` to `path` (its folder must exist) in one rename; return `path`."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
