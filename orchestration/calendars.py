@@ -12,11 +12,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import exchange_calendars as xcals
 import pandas as pd
 
+from orchestration.files import write_atomically
 from orchestration.partitions import first_week
+from orchestration.settings import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +62,35 @@ def _calendar_class(calendar_code: str) -> type[xcals.ExchangeCalendar]:
 
 @cache
 def _known_sessions(calendar_code: str) -> _Known:
+    """The calendar's sessions over its span, built once per process and kept on disk
+    (`cached_sessions_file`): the lunar calendars take seconds to build, on every run."""
     calendar_class = _calendar_class(calendar_code)
     bound_min, bound_max = calendar_class.bound_min(), calendar_class.bound_max()
     span_start, span_end = calendar_span()
     start = max(span_start, bound_min.date()) if bound_min is not None else span_start
     end = min(span_end, bound_max.date()) if bound_max is not None else span_end
-    calendar = xcals.get_calendar(calendar_code, start=pd.Timestamp(start), end=pd.Timestamp(end))
-    return _Known(frozenset(s.date() for s in calendar.sessions), start, end)
+    cached = cached_sessions_file(calendar_code, start, end)
+    try:
+        days = [dt.date.fromisoformat(line) for line in cached.read_text().split()]
+    except (OSError, ValueError):
+        calendar = xcals.get_calendar(
+            calendar_code, start=pd.Timestamp(start), end=pd.Timestamp(end)
+        )
+        days = [s.date() for s in calendar.sessions]
+        try:  # a cache that cannot be written is skipped: built again next time
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(cached, "".join(f"{day}\n" for day in days).encode())
+        except OSError:
+            pass
+    return _Known(frozenset(days), start, end)
+
+
+def cached_sessions_file(calendar_code: str, start: dt.date, end: dt.date) -> Path:
+    """Where the sessions of a calendar over [start, end] are kept, one ISO date a line:
+    named by everything they depend on (the code, the span, the exchange_calendars
+    version), so a new span or version builds anew."""
+    name = f"{calendar_code}_{start}_{end}_exchange-calendars-{xcals.__version__}.txt"
+    return cache_dir() / "calendars" / name
 
 
 def horizon(calendar_code: str) -> tuple[dt.date, dt.date]:

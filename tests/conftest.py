@@ -16,7 +16,13 @@ import pytest
 from orchestration.feeds.base import FeedBatch
 from orchestration.partitions import DateWindow
 from orchestration.project import prepare_manifest
-from orchestration.settings import PROJECT_ROOT, RAW_DIR_ENV, REPORTS_DIR_ENV, WAREHOUSE_ENV
+from orchestration.settings import (
+    CACHE_DIR_ENV,
+    PROJECT_ROOT,
+    RAW_DIR_ENV,
+    REPORTS_DIR_ENV,
+    WAREHOUSE_ENV,
+)
 
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 REFERENCE_MARKET_DIR = SHARED_DIR / "reference" / "market"
@@ -38,6 +44,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # and only in the controller when pytest-xdist runs workers (they would race on it).
     if not hasattr(session.config, "workerinput"):
         prepare_manifest()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The tests' own cache (the report's cut font), not the project's `.cache/`."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_DIR_ENV, str(folder))
+        yield folder
 
 
 # Tests that share a session-scoped base run on one xdist worker (`--dist loadgroup`), so

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.files import write_atomically
 from orchestration.report import charts, series
 from orchestration.report.data import DOWNLOAD_MONTHS, TRAFFIC_WEEKS, ReportData, load_report_data
 from orchestration.report.facts import HeadlineFacts, headline_facts
@@ -94,17 +94,7 @@ def build_report(
     chart_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, chart in chart_set.items():
-        written[name] = _write(chart_dir / f"{name}.png", chart.png)
+        written[name] = write_atomically(chart_dir / f"{name}.png", chart.png)
     page = render_page(data, facts, chart_set)
-    html = _write(out / f"weekly-report-{as_of.isoformat()}.html", page.encode("utf-8"))
+    html = write_atomically(out / f"weekly-report-{as_of.isoformat()}.html", page.encode("utf-8"))
     return ReportFiles(as_of=as_of, html=html, charts=written, facts=facts)
-
-
-def _write(path: Path, content: bytes) -> Path:
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        temporary.write_bytes(content)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path

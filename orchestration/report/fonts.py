@@ -11,6 +11,8 @@ from pathlib import Path
 
 from matplotlib import font_manager
 
+from orchestration.files import write_atomically
+
 FONT_PACKAGE = "cvttf_NotoSansCJK_Regular"
 FONT_FILE = "NotoSansCJKtc-Regular.otf"
 
@@ -43,22 +45,33 @@ def embedded_font_css(text: str) -> str:
 
     The report is one self-contained file: a browser without CJK fonts still shows its
     Chinese text. Only the glyphs it may use are kept (a few hundred, not the font's
-    65,000). Cutting the font takes most of a second, and the weeks of a backfill mostly
-    use the same characters, so each set of characters is cut once per process. The
-    characters of the names in the seeds (companies, sites, apps) and of the report's own
-    wording (its modules' source) are always kept: a name entering a top list, or a note
-    shown some weeks only, then does not cut the font anew."""
+    65,000). Cutting the font takes about two seconds, so it is done once for every week:
+    the characters of everything the report's text comes from are always kept (the seeds'
+    names, the release-events file, the exhibit queries' headers and the report's own
+    wording), so a week adds none unless its data brings a new one; and the cut font is
+    kept on disk (`font_cache_dir()`), so the next run does not cut it again."""
     return _font_css_for("".join(sorted(set(text) | _always_kept_characters())))
+
+
+def font_cache_dir() -> Path:
+    """Where cut fonts are kept: `.cache/fonts/` at the project root, or
+    `COMPUTE_WEEKLY_CACHE_DIR`/fonts."""
+    from orchestration.settings import cache_dir
+
+    return cache_dir() / "fonts"
 
 
 @functools.cache
 def _always_kept_characters() -> frozenset[str]:
-    """Every character of the seed CSVs the report's names come from, and of the report
-    package's modules (its titles, notes and headline sentences)."""
+    """Every character of the files the report's text comes from: the seed CSVs (names of
+    listings, sectors, sites, apps, GPUs), the release-events file, the exhibit queries
+    (their column headers) and the report package's modules (titles, notes, sentences)."""
+    from orchestration.feeds.releases.events_file import events_file
+    from orchestration.report.sql import QUERIES_DIR
     from orchestration.settings import SEEDS_DIR
 
-    sources = [SEEDS_DIR / f"{name}.csv" for name in ("watchlist", "sites", "apps")]
-    sources += sorted(Path(__file__).parent.glob("*.py"))
+    sources = sorted(SEEDS_DIR.glob("*.csv")) + sorted(QUERIES_DIR.glob("*.sql"))
+    sources += [events_file(), *sorted(Path(__file__).parent.glob("*.py"))]
     found: set[str] = set()
     for path in sources:
         if path.is_file():
@@ -68,6 +81,27 @@ def _always_kept_characters() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=64)
 def _font_css_for(characters: str) -> str:
+    import hashlib
+
+    from fontTools import version as fonttools_version
+
+    source = font_path()
+    key = hashlib.sha256(
+        f"{source.name}:{source.stat().st_size}:{fonttools_version}:{characters}".encode()
+    ).hexdigest()[:24]
+    cached = font_cache_dir() / f"{key}.css"
+    if cached.is_file():
+        return cached.read_text(encoding="ascii")
+    css = _cut_font_css(source, characters)
+    try:  # a cache that cannot be written is skipped: the font is cut again next time
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(cached, css.encode("ascii"))
+    except OSError:
+        pass
+    return css
+
+
+def _cut_font_css(source: Path, characters: str) -> str:
     import base64
     import io
 
@@ -77,7 +111,7 @@ def _font_css_for(characters: str) -> str:
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
-    font = subset.load_font(str(font_path()), options, lazy=True)
+    font = subset.load_font(str(source), options, lazy=True)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)
     subsetter.subset(font)

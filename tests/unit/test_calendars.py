@@ -64,3 +64,33 @@ def test_session_span_covers_the_year_before_the_first_week_to_next_week():
     span = session_span(today=dt.date(2024, 12, 18))
     assert span.start == dt.date(2022, 1, 1)
     assert span.end == dt.date(2024, 12, 30)
+
+
+def test_a_calendars_sessions_are_built_once_and_kept_on_disk(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMPUTE_WEEKLY_CACHE_DIR", str(tmp_path))
+    calendars._known_sessions.cache_clear()
+    try:
+        built = calendars.sessions("XKRX", dt.date(2023, 12, 26), dt.date(2024, 1, 4))
+        (kept,) = (tmp_path / "calendars").iterdir()
+        assert kept.name.startswith("XKRX_") and kept.name.endswith(".txt")
+        assert "2023-12-28\n2024-01-02\n" in kept.read_text()  # 2023-12-29: closed
+
+        # Another process (nothing in memory) reads them back without building the calendar.
+        calendars._known_sessions.cache_clear()
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the calendar was built again")
+
+        monkeypatch.setattr(calendars.xcals, "get_calendar", refuse)
+        again = calendars.sessions("XKRX", dt.date(2023, 12, 26), dt.date(2024, 1, 4))
+        assert again == built
+
+        # A damaged file is rebuilt, not trusted.
+        monkeypatch.undo()
+        monkeypatch.setenv("COMPUTE_WEEKLY_CACHE_DIR", str(tmp_path))
+        kept.write_text("2023-12-26\nnot a date\n")
+        calendars._known_sessions.cache_clear()
+        assert calendars.sessions("XKRX", dt.date(2023, 12, 26), dt.date(2024, 1, 4)) == built
+        assert "not a date" not in kept.read_text()
+    finally:
+        calendars._known_sessions.cache_clear()

@@ -208,3 +208,30 @@ def test_the_page_embeds_its_glyphs_and_the_seeds_names_only():
     assert len(data) < 400_000  # a few hundred glyphs, not the font's 65,000
     # The same characters in another order: the font is cut once, not again.
     assert embedded_font_css("%27.8+ 纪武寒") == css
+
+
+def test_every_week_shares_one_cut_of_the_font_kept_on_disk(monkeypatch, tmp_path):
+    from orchestration.feeds.releases.events_file import events_file
+    from orchestration.report import fonts
+
+    monkeypatch.setenv("COMPUTE_WEEKLY_CACHE_DIR", str(tmp_path))
+    fonts._font_css_for.cache_clear()
+    kept = fonts._always_kept_characters()
+    # Names of the release-events file and the queries' headers are kept, so the weeks
+    # that show them do not cut the font again.
+    assert set("人民币") <= kept  # exhibit 1's unit, from queries/
+    assert set("豆包") <= kept  # an app of the seeds
+    assert set(events_file().read_text(encoding="utf-8")) - {"\n", "\r"} <= kept
+    week_a = fonts.embedded_font_css("英伟达 -3.98% 人民币")
+    (cached,) = tmp_path.joinpath("fonts").iterdir()
+    assert cached.read_text(encoding="ascii") == week_a
+
+    # Another process (the cache in memory gone) reads it from disk, cutting nothing.
+    fonts._font_css_for.cache_clear()
+
+    def refuse(*args):
+        raise AssertionError("the font was cut again")
+
+    monkeypatch.setattr(fonts, "_cut_font_css", refuse)
+    assert fonts.embedded_font_css("寒武纪 +8.72%") == week_a
+    fonts._font_css_for.cache_clear()
