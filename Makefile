@@ -88,5 +88,5 @@ lint: install ## Check style and common mistakes (ruff)
 dev: prepare ## Open the Dagster UI (http://127.0.0.1:3000)
 	$(BIN)/dagster dev -w workspace.yaml
 
-clean: ## Remove landed data, the warehouse, reports and the Dagster instance (keeps .venv)
-	rm -rf raw/*/ warehouse/*.duckdb* warehouse/.building reports docs/dbt $(DAGSTER_HOME) dbt_project/target
+clean: ## Remove landed data, the warehouse, reports, the cache and the Dagster instance (keeps .venv)
+	rm -rf raw/*/ warehouse/*.duckdb* warehouse/.building reports .cache docs/dbt $(DAGSTER_HOME) dbt_project/target

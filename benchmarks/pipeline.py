@@ -2,7 +2,9 @@
 
 Each run is `dagster asset materialize -m orchestration --select '*' ...` as a subprocess
 (cwd: the project), with its own temp workspace: DAGSTER_HOME holding a copy of
-`config/dagster.yaml`, COMPUTE_WEEKLY_RAW_DIR and COMPUTE_WEEKLY_WAREHOUSE.
+`config/dagster.yaml`, COMPUTE_WEEKLY_RAW_DIR, COMPUTE_WEEKLY_WAREHOUSE and
+COMPUTE_WEEKLY_CACHE_DIR (empty at first: a workspace's first run builds the exchange
+calendars and cuts the report's font, as on a fresh clone; later runs find them).
 
 Figure 1: the 52 weeks 2023-12-25..2024-12-16 in one run (`--partition-range`), against the
 same weeks one partition per run (`--partition`, sequentially, in a fresh workspace). A
@@ -78,6 +80,7 @@ class Workspace:
             DAGSTER_HOME=str(self.home),
             COMPUTE_WEEKLY_RAW_DIR=str(self.root / "raw"),
             COMPUTE_WEEKLY_WAREHOUSE=str(self.root / "warehouse" / "warehouse.duckdb"),
+            COMPUTE_WEEKLY_CACHE_DIR=str(self.root / "cache"),
         )
 
     def materialize(self, partition_args: list[str], name: str, log_dir: Path) -> Measured:

@@ -1,11 +1,12 @@
 """The weekly report as a Dagster asset: one HTML report (and its PNG charts) per week.
 
 `weekly_report` is weekly-partitioned like the feeds and marts, with a single-run backfill
-policy: a run over a range of weeks renders every week's report in one step. Each week's
-report is as of the week's last landed session (the latest `as_of_date` in
-marts.stock_performance within the week): Friday's close for a past week, the latest close
-for the week in progress, so the mid-week refresh gives a mid-week report. A week with no
-market data yet is reported in the metadata, not a failure.
+policy: a run over a range of weeks renders every week's report in one step (shared among
+worker processes, one per CPU, when the range is long: `orchestration.report.batch`).
+Each week's report is as of the week's last landed session (the latest `as_of_date` in
+marts.stock_performance within the week): Friday's close for a past week, the latest
+close for the week in progress, so the mid-week refresh gives a mid-week report. A week
+with no market data yet is reported in the metadata, not a failure.
 
 Files go to `reports/` at the project root (`COMPUTE_WEEKLY_REPORTS_DIR`, or the run
 config's `out_dir`). Add `weekly_report` to the definitions' assets to schedule it with
@@ -21,6 +22,7 @@ import dagster as dg
 
 from orchestration.partitions import WeekWindow, weekly_partitions
 from orchestration.report.sql import ReportError, last_session_in, open_warehouse
+from orchestration.settings import warehouse_path
 
 REPORT_MARTS = (
     "stock_performance",
@@ -32,9 +34,12 @@ REPORT_MARTS = (
 
 
 class WeeklyReportConfig(dg.Config):
-    """Where the reports go; empty: `reports/` at the project root (or the environment's)."""
+    """Where the reports go (empty: `reports/` at the project root, or the environment's),
+    and how many processes render a range of weeks (0: one per CPU, for ranges long
+    enough to repay starting them; 1: this process only)."""
 
     out_dir: str = ""
+    workers: int = 0
 
 
 def week_as_of_dates(keys: list[str], warehouse: Path | None = None) -> dict[str, dt.date | None]:
@@ -64,7 +69,8 @@ def weekly_report(
     context: dg.AssetExecutionContext, config: WeeklyReportConfig
 ) -> dg.MaterializeResult:
     # Imported here: the charts load matplotlib, which loading the definitions need not.
-    from orchestration.report.build import build_report, reports_dir
+    from orchestration.report.batch import render_reports, worker_count
+    from orchestration.report.build import reports_dir
     from orchestration.report.facts import facts_markdown
 
     out_dir = Path(config.out_dir) if config.out_dir else reports_dir()
@@ -76,17 +82,21 @@ def weekly_report(
     written: dict[str, list[str]] = {}
     previews: list[str] = []
     without_data: dict[str, str] = {}
+    with_data = {key: as_of for key, as_of in as_of_dates.items() if as_of is not None}
+    processes = worker_count(len(with_data), config.workers)
+    if processes > 1:
+        context.log.info(f"rendering {len(with_data)} reports in {processes} processes")
+    rendered = render_reports(with_data, out_dir, warehouse_path(), workers=processes)
     for key in keys:
         as_of = as_of_dates[key]
         if as_of is None:
             without_data[key] = "no market data landed in this week yet"
             context.log.warning(f"week {key}: no market data yet, no report")
             continue
-        try:
-            files = build_report(as_of, out_dir)
-        except ReportError as exc:
-            without_data[key] = str(exc)
-            context.log.warning(f"week {key}: {exc}")
+        files = rendered[key]
+        if isinstance(files, ReportError):
+            without_data[key] = str(files)
+            context.log.warning(f"week {key}: {files}")
             continue
         written[key] = [str(path) for path in files.paths]
         previews.append(facts_markdown(as_of, files.facts))

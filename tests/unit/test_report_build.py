@@ -235,3 +235,37 @@ def test_every_week_shares_one_cut_of_the_font_kept_on_disk(monkeypatch, tmp_pat
     monkeypatch.setattr(fonts, "_cut_font_css", refuse)
     assert fonts.embedded_font_css("寒武纪 +8.72%") == week_a
     fonts._font_css_for.cache_clear()
+
+
+def test_how_many_processes_render_a_range_of_weeks(monkeypatch):
+    from orchestration.report import batch
+
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
+    assert [batch.worker_count(n) for n in (0, 1, 4, 7, 8, 52)] == [1, 1, 1, 1, 2, 2]
+    assert batch.worker_count(52, requested=1) == 1
+    assert batch.worker_count(3, requested=8) == 3  # never more processes than reports
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: None)
+    assert batch.worker_count(52) == 1
+
+
+def test_worker_processes_write_the_same_reports_and_keep_each_weeks_error(
+    report, warehouse, tmp_path
+):
+    from orchestration.report.batch import render_reports
+    from orchestration.report.sql import ReportError
+
+    weeks = {
+        "2024-12-16": AS_OF,
+        "2024-12-09": dt.date(2024, 12, 13),
+        "2020-01-06": dt.date(2020, 1, 10),
+    }
+    in_workers = render_reports(weeks, tmp_path / "workers", warehouse, workers=2)
+    alone = render_reports(weeks, tmp_path / "alone", warehouse, workers=1)
+    assert list(in_workers) == ["2020-01-06", "2024-12-09", "2024-12-16"]
+    assert isinstance(in_workers["2020-01-06"], ReportError)  # before the warehouse's data
+    assert str(in_workers["2020-01-06"]) == str(alone["2020-01-06"])
+    for week in ("2024-12-09", "2024-12-16"):
+        assert in_workers[week].facts == alone[week].facts
+        for built, other in zip(in_workers[week].paths, alone[week].paths, strict=True):
+            assert built.read_bytes() == other.read_bytes(), built.name
+    assert in_workers["2024-12-16"].html.read_bytes() == report.html.read_bytes()
