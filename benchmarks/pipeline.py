@@ -37,7 +37,8 @@ SINGLE_RUN_TARGET_S = 60.0
 SPEED_UP_TARGET = 5.0
 NEW_WEEK_TARGET_S = 15.0
 INSTANCE_CONFIG = PROJECT_ROOT / "config" / "dagster.yaml"
-MANIFEST = PROJECT_ROOT / "dbt_project" / "target" / "manifest.json"
+DBT_TARGET = PROJECT_ROOT / "dbt_project" / "target"
+MANIFEST = DBT_TARGET / "manifest.json"
 
 
 def weeks(count: int = WEEKS) -> list[str]:
@@ -106,15 +107,15 @@ class Breakdown:
         return {"phases": self.phases, "events": dict(self.events), "dbt_slowest": self.dbt_models}
 
 
-def _dbt_run_results(message: str) -> dict | None:
-    """dagster-dbt names the invocation's target folder in its partial-parse message."""
-    if "` to `" not in message:
-        return None
-    target = Path(message.split("` to `", 1)[1].split("`", 1)[0]).parent
-    try:
-        return json.loads((target / "run_results.json").read_text())
-    except (OSError, ValueError):
-        return None
+def _dbt_run_results(run_id: str) -> dict | None:
+    """The run_results.json of the run's dbt invocation: dagster-dbt's naming of its target
+    folder, `<op>-<run id[:7]>-<random>`, under the project's target/."""
+    for target in sorted(DBT_TARGET.glob(f"dbt_models-{run_id[:7]}-*")):
+        try:
+            return json.loads((target / "run_results.json").read_text())
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def breakdown(home: Path, measured: Measured) -> Breakdown:
@@ -149,7 +150,7 @@ def breakdown(home: Path, measured: Measured) -> Breakdown:
     first = min(e.timestamp for e in logs)
     stamps: dict[tuple[str, str | None], float] = {}
     dbt_started = dbt_finished = None
-    run_results = None
+    run_results = _dbt_run_results(runs[0].run_id)
     for entry in logs:
         if entry.dagster_event_type is not None:
             stamps.setdefault((entry.dagster_event_type.value, entry.step_key), entry.timestamp)
@@ -158,8 +159,6 @@ def breakdown(home: Path, measured: Measured) -> Breakdown:
             dbt_started = entry.timestamp
         elif message.startswith("Finished dbt command"):
             dbt_finished = entry.timestamp
-        elif message.startswith("Copying") and "partial_parse" in message:
-            run_results = _dbt_run_results(message)
     ended = measured.started + measured.wall_s
     run_start = stamps.get((kinds.RUN_START.value, None))
     phases = result.phases

@@ -38,7 +38,7 @@ from dagster_dbt import (
 )
 
 from orchestration.partitions import TIMEZONE, weekly_partitions
-from orchestration.project import dbt_project, keep_partial_parse_state
+from orchestration.project import dbt_project, invocation_target, keep_parse_state
 from orchestration.quality.audit import SAMPLE_ROWS, sample_table
 from orchestration.settings import (
     WINDOW_END_ENV,
@@ -188,8 +188,9 @@ def build(
     args = ["build", *args, "--exclude-resource-type", "unit_test"]
     for key in sorted(failed_before, key=lambda k: k.to_user_string()):
         args += ["--exclude", built_on(key)]
+    target = invocation_target(f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}")
     with dbt_environment(window):
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     failed_here: list[dg.AssetCheckResult] = []
     for event in invocation.stream():
         if isinstance(event, dg.AssetCheckResult) and not event.passed:
@@ -197,7 +198,7 @@ def build(
         else:
             yield event
     yield from _with_failing_rows(failed_here, invocation)
-    keep_partial_parse_state(invocation.target_path)
+    keep_parse_state(invocation.target_path)
 
     results = invocation.get_artifact("run_results.json").get("results", [])
     broken = [

@@ -294,23 +294,29 @@ def test_another_dbt_executable_is_still_asked_its_version(monkeypatch, tmp_path
     assert asked == [[other, "--version"]]
 
 
-def test_an_invocations_parse_state_becomes_the_next_ones(monkeypatch, tmp_path):
-    from orchestration.project import keep_partial_parse_state
+def test_each_workspace_starts_dbt_from_the_parse_state_its_last_invocation_left(
+    monkeypatch, tmp_path
+):
+    from orchestration.project import invocation_target, keep_parse_state, parse_state_file
 
-    shared = tmp_path / "target"  # where dagster-dbt copies the state from
-    monkeypatch.setenv("DBT_TARGET_PATH", str(shared))
-    shared.mkdir()
-    (shared / "partial_parse.msgpack").write_bytes(b"from dbt parse")
-    invocation = tmp_path / "target" / "dbt_models-abc1234-5678"
-    invocation.mkdir()
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("COMPUTE_WEEKLY_BUILD_WAREHOUSE", str(tmp_path / "a" / "warehouse.duckdb"))
+    assert parse_state_file() == tmp_path / "a" / "partial_parse.msgpack"
 
-    keep_partial_parse_state(invocation)  # dbt wrote none (it failed before parsing)
-    assert (shared / "partial_parse.msgpack").read_bytes() == b"from dbt parse"
+    # No state yet: an empty name, for dagster-dbt to copy the prepared state into.
+    first = invocation_target("dbt_models-abc1234")
+    assert first.parent == tmp_path / "target" and first.name.startswith("dbt_models-abc1234-")
+    assert not first.exists()
+    keep_parse_state(first)  # dbt wrote none (it failed before parsing): nothing kept
+    assert not parse_state_file().exists()
 
-    (invocation / "partial_parse.msgpack").write_bytes(b"from the run")
-    keep_partial_parse_state(invocation)
-    assert (shared / "partial_parse.msgpack").read_bytes() == b"from the run"
-    assert sorted(p.name for p in shared.iterdir()) == [
-        "dbt_models-abc1234-5678",
-        "partial_parse.msgpack",
-    ]
+    first.mkdir(parents=True)
+    (first / "partial_parse.msgpack").write_bytes(b"parsed for a")
+    keep_parse_state(first)
+    second = invocation_target("dbt_models-def5678")
+    assert second != first
+    assert (second / "partial_parse.msgpack").read_bytes() == b"parsed for a"
+
+    # Another workspace keeps its own.
+    monkeypatch.setenv("COMPUTE_WEEKLY_BUILD_WAREHOUSE", str(tmp_path / "b" / "warehouse.duckdb"))
+    assert not invocation_target("dbt_models-0000000").exists()
