@@ -102,6 +102,8 @@ class Breakdown:
     phases: dict[str, float] = field(default_factory=dict)
     events: Counter = field(default_factory=Counter)
     dbt_models: dict[str, float] = field(default_factory=dict)  # slowest dbt nodes
+    run_s: float | None = None  # RUN_START to RUN_SUCCESS: the run's duration in the UI
+    ms_per_planned_event: float | None = None  # what writing one event costs, from planning
 
     def as_dict(self) -> dict[str, object]:
         return {"phases": self.phases, "events": dict(self.events), "dbt_slowest": self.dbt_models}
@@ -165,7 +167,11 @@ def breakdown(home: Path, measured: Measured) -> Breakdown:
     phases["start-up (Python, imports, code location, run creation)"] = first - measured.started
     if run_start is not None:
         planned = result.events.get(kinds.ASSET_MATERIALIZATION_PLANNED.value, 0)
-        phases[f"run planning ({planned} materialization-planned events)"] = run_start - first
+        checks = result.events.get(kinds.ASSET_CHECK_EVALUATION_PLANNED.value, 0)
+        label = f"run planning ({planned:,} materialization- and {checks:,} check-planned events)"
+        phases[label] = run_start - first
+        if planned + checks:
+            result.ms_per_planned_event = (run_start - first) / (planned + checks) * 1000
     steps = sorted(
         (t, key) for (kind, key), t in stamps.items() if kind == kinds.STEP_START.value and key
     )
@@ -200,6 +206,8 @@ def breakdown(home: Path, measured: Measured) -> Breakdown:
     )
     if run_end is not None:
         phases["teardown (after RUN_SUCCESS)"] = ended - run_end
+        if run_start is not None:
+            result.run_s = run_end - run_start
     return result
 
 
@@ -245,11 +253,19 @@ class Figure2:
         if self.fresh_week_s:
             vs = f"one week on an empty workspace (fig. 1 mean): {fmt_s(self.fresh_week_s)} s"
             ratio = f"{self.new_week.wall_s / self.fresh_week_s:.2f}x"
-        return [
+        rows = [
             Row("2", f"one new week ({NEW_WEEK}) on a year of history, CLI start-up included",
                 self.new_week.wall_s, self.new_week.peak_mib, vs, ratio,
                 f"<= {NEW_WEEK_TARGET_S:g} s", self.new_week.wall_s <= NEW_WEEK_TARGET_S),
         ]  # fmt: skip
+        found = self.new_week.extra.get("breakdown")
+        if found is not None and found.run_s is not None:
+            rows.append(
+                Row("2", "same run, RUN_START to RUN_SUCCESS only (its duration in the UI; "
+                    "without the CLI's start-up, run planning and exit)", found.run_s, None,
+                    "for reference: the target is the line above", "", "—", None)
+            )  # fmt: skip
+        return rows
 
 
 def run_single(workspace: Workspace, log_dir: Path, echo: Callable = print) -> Measured:

@@ -343,10 +343,23 @@ def section_breakdown(title: str, measured) -> str:
         lines += [f"Slowest dbt nodes: {slowest}.", ""]
     lines += [
         f"CPU time (user + system, the CLI and its children): {measured.cpu_s:.1f} s; "
-        f"event log: {sum(found.events.values()):,} entries.",
+        f"event log: {sum(found.events.values()):,} entries ({event_kinds(found.events)}).",
         "",
     ]
+    if found.run_s is not None:
+        lines += [f"The run itself (RUN_START to RUN_SUCCESS): {found.run_s:.1f} s.", ""]
+    if found.ms_per_planned_event is not None:
+        lines += [
+            f"Writing an event to the instance's SQLite event log: about "
+            f"{found.ms_per_planned_event:.1f} ms (run planning's seconds over its events).",
+            "",
+        ]
     return "\n".join(lines)
+
+
+def event_kinds(events) -> str:
+    """The most frequent kinds of event, with their counts."""
+    return ", ".join(f"{kind} {count:,}" for kind, count in events.most_common(5))
 
 
 def section_runs(fig1: pipeline.Figure1) -> str:
