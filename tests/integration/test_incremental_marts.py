@@ -7,16 +7,10 @@ import math
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
 
 from orchestration.assets.dbt import WINDOW_MODELS
-from orchestration.settings import (
-    BUILD_WAREHOUSE_ENV,
-    DBT_PROJECT_DIR,
-    RAW_DIR_ENV,
-    WINDOW_END_ENV,
-    WINDOW_START_ENV,
-)
+from orchestration.settings import BUILD_WAREHOUSE_ENV, RAW_DIR_ENV
+from tests.integration.dbt_in_process import dbt, private_dbt_target, set_window  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -29,29 +23,6 @@ MARTS = (
     "gpu_prices_weekly",
 )
 FIRST_WEEK, LAST_WEEK = dt.date(2023, 12, 25), dt.date(2024, 12, 16)
-
-
-def dbt(*args: str) -> None:
-    result = dbtRunner().invoke(
-        [
-            *args,
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ]
-    )
-    assert result.success, f"dbt {' '.join(args)} failed: {result.exception}"
-
-
-def set_window(monkeypatch, start: dt.date | None, end: dt.date | None) -> None:
-    """The window as Dagster passes it to dbt (orchestration.assets.dbt), or none."""
-    for name, day in ((WINDOW_START_ENV, start), (WINDOW_END_ENV, end)):
-        if day is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, day.isoformat())
 
 
 def marts(warehouse) -> dict[str, list[tuple]]:
@@ -68,14 +39,6 @@ def same(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
     return a == b
-
-
-@pytest.fixture(autouse=True)
-def private_dbt_target(tmp_path, monkeypatch):
-    """dbt's artifacts in the test's folder, not the project's target/ that Dagster's runs
-    (perhaps on another xdist worker) copy the partial-parse state from."""
-    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
 
 
 def test_a_year_built_week_by_week_equals_a_full_rebuild(demo_year, tmp_path, monkeypatch):
