@@ -350,7 +350,7 @@ def section_breakdown(title: str, measured) -> str:
         lines += [f"The run itself (RUN_START to RUN_SUCCESS): {found.run_s:.1f} s.", ""]
     if found.ms_per_planned_event is not None:
         lines += [
-            f"Writing an event to the instance's SQLite event log: about "
+            f"Writing an event to the instance's event log: about "
             f"{found.ms_per_planned_event:.1f} ms (run planning's seconds over its events).",
             "",
         ]
