@@ -1,8 +1,8 @@
 """compute-weekly's benchmarks, run on demand with one command; never part of the tests.
 
-    .venv/bin/python -m benchmarks                  # figures 1, 2 and 3 (about 15 min)
+    .venv/bin/python -m benchmarks                  # figures 1, 2 and 3 (about 5 min)
     .venv/bin/python -m benchmarks --only 3         # one figure
-    .venv/bin/python -m benchmarks --only 1,2 --full   # all 52 one-week runs (about 30 min)
+    .venv/bin/python -m benchmarks --only 1,2 --full   # all 52 one-week runs (about 20 min)
     .venv/bin/python -m benchmarks --only 3 --listings 500 --years 3   # a quick figure 3
 
 Run it from the project root with the project's virtualenv, after the dbt manifest has
