@@ -8,9 +8,9 @@ One assets definition, weekly-partitioned, one `dbt build` per run however many 
 covers: seeds, views and small tables are rebuilt whole (their tables do not depend on
 the window); the marts that grow with time are incremental, built for the run's
 half-open window `[start, end)`, which dbt reads from two environment variables
-(`partition_window_env`). A single build keeps
-dbt's own ordering and skipping within one run, and costs one dbt start-up, not two. It
-takes the `warehouse` pool, so only one process writes DuckDB at a time.
+(`partition_window_env`). A single build keeps dbt's own ordering and skipping within one
+run, and costs one dbt start-up, not two. It takes the `warehouse` pool, so only one
+process writes DuckDB at a time.
 
 Isolation of bad data: if a raw week failed an ERROR check earlier in the same run (it
 was not published), the build leaves out everything built on that source, and dbt skips
@@ -182,8 +182,8 @@ def build(
     does not go unseen.
 
     dbt's unit tests are left out: they test the models' SQL, not the data, on fixed
-    inputs, so they belong to the test suite (tests/integration/test_dbt_unit_tests.py,
-    as dbt advises), not to every weekly run (3 s of a week's 8 s of dbt)."""
+    inputs, so they belong to the test suite (tests/integration/test_dbt_project.py, as
+    dbt advises), not to every weekly run (3 s of a week's 8 s of dbt)."""
     failed_before = failed_error_checks(context)
     args = ["build", *args, "--exclude-resource-type", "unit_test"]
     for key in sorted(failed_before, key=lambda k: k.to_user_string()):
