@@ -10,19 +10,14 @@ never runs `dbt parse`.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
-import uuid
 from functools import cached_property
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
-from orchestration import settings
-from orchestration.files import write_atomically
 from orchestration.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -56,45 +51,6 @@ class LocalDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # dagster-dbt's hook; None: no adapter
         return None
-
-
-def parse_state_file() -> Path:
-    """dbt's partial-parse state for this workspace: beside the private build it was parsed
-    for (`settings.build_warehouse_path()`), as the profile dbt parses with names it."""
-    return settings.build_warehouse_path().parent / "partial_parse.msgpack"
-
-
-def invocation_target(label: str) -> Path:
-    """A new target folder for one dbt invocation (`<target>/<label>-<random>`, as
-    dagster-dbt names its own), holding this workspace's partial-parse state if it has one.
-
-    dagster-dbt gives each invocation its own target folder and copies dbt's partial-parse
-    state into it from the project's `target/`, where `dbt parse` left it when the manifest
-    was prepared. dbt re-parses every file when the state was parsed for another profile
-    (the warehouse path of another workspace: tests, benchmarks, a user's own) and only the
-    files that changed, or read an environment variable whose value changed (the window),
-    otherwise. Starting from the state this workspace's last invocation left
-    (`keep_parse_state`) keeps the parse partial; without one, dagster-dbt's copy applies.
-    dbt checks any state it is given, so a stale one costs a full parse, never a wrong one."""
-    folder = Path(os.environ.get("DBT_TARGET_PATH") or "target")  # as dagster-dbt reads it
-    if not folder.is_absolute():
-        folder = Path(dbt_project.project_dir) / folder
-    target = folder / f"{label}-{uuid.uuid4().hex[:7]}"
-    state = parse_state_file()
-    if state.is_file():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(state, target / "partial_parse.msgpack")
-    return target
-
-
-def keep_parse_state(target: Path) -> None:
-    """Keep the partial-parse state an invocation left in `target` for the workspace's next
-    one (atomically: a concurrent reader never sees half a file)."""
-    produced = target / "partial_parse.msgpack"
-    if produced.is_file():
-        state = parse_state_file()
-        state.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(state, produced.read_bytes())
 
 
 def dbt_resource() -> LocalDbtCliResource:

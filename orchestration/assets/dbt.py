@@ -37,8 +37,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.dbt_targets import invocation_target, keep_parse_state, prune_invocations
 from orchestration.partitions import TIMEZONE, weekly_partitions
-from orchestration.project import dbt_project, invocation_target, keep_parse_state
+from orchestration.project import dbt_project
 from orchestration.quality.audit import SAMPLE_ROWS, sample_table
 from orchestration.settings import (
     WINDOW_END_ENV,
@@ -188,7 +189,8 @@ def build(
     args = ["build", *args, "--exclude-resource-type", "unit_test"]
     for key in sorted(failed_before, key=lambda k: k.to_user_string()):
         args += ["--exclude", built_on(key)]
-    target = invocation_target(f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}")
+    op_name = context.op_execution_context.op.name
+    target = invocation_target(f"{op_name}-{context.run.run_id[:7]}")
     with dbt_environment(window):
         invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     failed_here: list[dg.AssetCheckResult] = []
@@ -199,6 +201,7 @@ def build(
             yield event
     yield from _with_failing_rows(failed_here, invocation)
     keep_parse_state(invocation.target_path)
+    prune_invocations(op_name)
 
     results = invocation.get_artifact("run_results.json").get("results", [])
     broken = [

@@ -297,7 +297,7 @@ def test_another_dbt_executable_is_still_asked_its_version(monkeypatch, tmp_path
 def test_each_workspace_starts_dbt_from_the_parse_state_its_last_invocation_left(
     monkeypatch, tmp_path
 ):
-    from orchestration.project import invocation_target, keep_parse_state, parse_state_file
+    from orchestration.dbt_targets import invocation_target, keep_parse_state, parse_state_file
 
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.setenv("COMPUTE_WEEKLY_BUILD_WAREHOUSE", str(tmp_path / "a" / "warehouse.duckdb"))
@@ -320,3 +320,38 @@ def test_each_workspace_starts_dbt_from_the_parse_state_its_last_invocation_left
     # Another workspace keeps its own.
     monkeypatch.setenv("COMPUTE_WEEKLY_BUILD_WAREHOUSE", str(tmp_path / "b" / "warehouse.duckdb"))
     assert not invocation_target("dbt_models-0000000").exists()
+
+
+def test_old_dbt_target_folders_go_but_recent_and_newest_ones_stay(monkeypatch, tmp_path):
+    import os
+    import time
+
+    from orchestration.dbt_targets import prune_invocations
+
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path))
+    now = time.time()
+    ages_in_days = {"a": 9, "b": 8, "c": 7, "d": 3, "e": 0.5}  # a, b, c, d: a day or older
+    for name, days in ages_in_days.items():
+        folder = tmp_path / f"dbt_models-run{name}-0000000"
+        folder.mkdir()
+        (folder / "run_results.json").write_text("{}")
+        os.utime(folder, (now - days * 86400, now - days * 86400))
+    (tmp_path / "partial_parse.msgpack").write_bytes(b"")  # not an invocation: stays
+    (tmp_path / "other_op-runa-0000000").mkdir()  # another op's folders: not this one's
+    old = tmp_path / "other_op-runa-0000000"
+    os.utime(old, (now - 30 * 86400, now - 30 * 86400))
+
+    removed = prune_invocations("dbt_models", keep=2, keep_seconds=86400)
+    assert sorted(path.name for path in removed) == [
+        "dbt_models-runa-0000000",
+        "dbt_models-runb-0000000",
+        "dbt_models-runc-0000000",
+    ]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "dbt_models-rund-0000000",  # among the two newest
+        "dbt_models-rune-0000000",
+        "other_op-runa-0000000",
+        "partial_parse.msgpack",
+    ]
+    # Young folders stay even beyond the newest `keep`: another workspace may be using one.
+    assert prune_invocations("dbt_models", keep=0, keep_seconds=30 * 86400) == []
