@@ -20,15 +20,23 @@ from orchestration.report.build import ReportFiles, build_report
 from orchestration.report.sql import ReportError
 
 WEEKS_PER_WORKER = 4  # fewer weeks than this per worker: starting it costs more than it saves
+MAX_WORKERS = 8  # each holds matplotlib and a DuckDB connection (about 200 MB)
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def worker_count(reports: int, requested: int = 0) -> int:
     """How many processes render `reports` reports: `requested` if given (at most one per
-    report), else one per CPU, each with at least WEEKS_PER_WORKER reports; 1 means this
-    process alone."""
+    report), else one per available CPU up to MAX_WORKERS, each with at least
+    WEEKS_PER_WORKER reports; 1 means this process alone."""
     if requested > 0:
         return max(1, min(requested, reports))
-    return max(1, min(os.cpu_count() or 1, reports // WEEKS_PER_WORKER))
+    return max(1, min(available_cpus(), MAX_WORKERS, reports // WEEKS_PER_WORKER))
 
 
 def render_reports(

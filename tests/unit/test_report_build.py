@@ -240,11 +240,13 @@ def test_every_week_shares_one_cut_of_the_font_kept_on_disk(monkeypatch, tmp_pat
 def test_how_many_processes_render_a_range_of_weeks(monkeypatch):
     from orchestration.report import batch
 
-    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(batch, "available_cpus", lambda: 2)
     assert [batch.worker_count(n) for n in (0, 1, 4, 7, 8, 52)] == [1, 1, 1, 1, 2, 2]
     assert batch.worker_count(52, requested=1) == 1
     assert batch.worker_count(3, requested=8) == 3  # never more processes than reports
-    monkeypatch.setattr(batch.os, "cpu_count", lambda: None)
+    monkeypatch.setattr(batch, "available_cpus", lambda: 64)
+    assert [batch.worker_count(n) for n in (12, 52, 520)] == [3, 8, 8]  # at most MAX_WORKERS
+    monkeypatch.setattr(batch, "available_cpus", lambda: 1)
     assert batch.worker_count(52) == 1
 
 
