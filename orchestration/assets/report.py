@@ -35,8 +35,8 @@ REPORT_MARTS = (
 
 class WeeklyReportConfig(dg.Config):
     """Where the reports go (empty: `reports/` at the project root, or the environment's),
-    and how many processes render a range of weeks (0: one per CPU, for ranges long
-    enough to repay starting them; 1: this process only)."""
+    and how many processes render a range of weeks (0: one per available CPU, at most
+    eight, for ranges long enough to repay starting them; 1: this process only)."""
 
     out_dir: str = ""
     workers: int = 0
