@@ -355,3 +355,17 @@ def test_old_dbt_target_folders_go_but_recent_and_newest_ones_stay(monkeypatch, 
     ]
     # Young folders stay even beyond the newest `keep`: another workspace may be using one.
     assert prune_invocations("dbt_models", keep=0, keep_seconds=30 * 86400) == []
+
+
+def test_loading_the_code_location_takes_its_startup_objects_out_of_the_collectors_sight():
+    import gc
+
+    import orchestration
+
+    gc.unfreeze()
+    try:
+        loaded = orchestration.defs()
+        assert isinstance(loaded, dg.Definitions)
+        assert gc.get_freeze_count() > 100_000  # Dagster, dbt's manifest, the definitions
+    finally:
+        gc.unfreeze()
