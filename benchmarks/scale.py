@@ -450,11 +450,28 @@ def write_fx(writer: Writer, rng: np.random.Generator, span: Span, currencies: l
     write_weekly(writer, FX_RATES, day, [codes, rate], make)
 
 
+def daily_walks(
+    rng: np.random.Generator, every_day: np.ndarray, count: int, level: float, spread: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`count` daily series over `every_day`, one after another: each starts at a
+    log-normal level and drifts by a random walk of 5 % a day, rounded to whole units.
+    Returns each row's series index, day and value."""
+    n_d = len(every_day)
+    index = np.repeat(np.arange(count, dtype=np.int32), n_d)
+    day = np.tile(every_day, count)
+    values = np.concatenate(
+        [
+            np.round(rng.lognormal(level, spread) * np.exp(rng.normal(0, 0.05, n_d).cumsum()))
+            for _ in range(count)
+        ]
+    )
+    return index, day, values
+
+
 def write_traffic(
     writer: Writer, rng: np.random.Generator, span: Span, sites: int, apps: int, seeds_dir: Path
 ) -> None:
     every_day = calendar_days(span.start, span.end)
-    n_d = len(every_day)
     site_ids = [f"site_{i:03d}" for i in range(sites)]
     domains = [f"site{i:03d}.example.com" for i in range(sites)]
     categories = [CATEGORIES[i % 3] for i in range(sites)]
@@ -500,14 +517,7 @@ def write_traffic(
     )
 
     if sites:
-        site = np.repeat(np.arange(sites, dtype=np.int32), n_d)
-        day = np.tile(every_day, sites)
-        visits = np.concatenate(
-            [
-                np.round(rng.lognormal(15, 1.5) * np.exp(rng.normal(0, 0.05, n_d).cumsum()))
-                for _ in range(sites)
-            ]
-        )
+        site, day, visits = daily_walks(rng, every_day, sites, level=15, spread=1.5)
         id_array, domain_array = pa.array(site_ids), pa.array(domains)
         category_array = pa.array(categories)
 
@@ -526,14 +536,7 @@ def write_traffic(
         write_weekly(writer, WEB_TRAFFIC, day, [site, visits], make_traffic)
 
     if apps:
-        app = np.repeat(np.arange(apps, dtype=np.int32), n_d)
-        day = np.tile(every_day, apps)
-        downloads = np.concatenate(
-            [
-                np.round(rng.lognormal(11, 1.0) * np.exp(rng.normal(0, 0.05, n_d).cumsum()))
-                for _ in range(apps)
-            ]
-        )
+        app, day, downloads = daily_walks(rng, every_day, apps, level=11, spread=1.0)
         app_array = pa.array([f"app_{i:03d}" for i in range(apps)])
 
         def make_downloads(day_slice, app_slice, downloads_slice):
