@@ -101,6 +101,18 @@ def pipeline_env(workspace: Workspace, **feeds: str) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def project_instance(home: Path) -> Iterator[dg.DagsterInstance]:
+    """A Dagster instance in `home` with the project's settings (config/dagster.yaml, as
+    `make` installs them in .dagster/), and DAGSTER_HOME pointing at it, as the project's
+    commands set it (the settings read it)."""
+    shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", str(home))
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            yield instance
+
+
 def materialize_range(
     first_week: str,
     last_week: str,

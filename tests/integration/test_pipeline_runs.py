@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,14 @@ from orchestration.feeds.base import FeedBatch, FeedDataError
 from orchestration.feeds.demo import market_model
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.landing import partition_file, read_partition
-from tests.conftest import PROJECT_ROOT, Tampered, copy_of, materialize_range, pipeline_env
+from tests.conftest import (
+    PROJECT_ROOT,
+    Tampered,
+    copy_of,
+    materialize_range,
+    pipeline_env,
+    project_instance,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -200,6 +208,7 @@ def test_an_older_partition_without_a_newer_column_still_reads(two_weeks, tmp_pa
 def test_the_readme_backfill_command_records_runs_in_the_project_instance(workspace, tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
+    shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")  # as `make`
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -214,7 +223,7 @@ def test_the_readme_backfill_command_records_runs_in_the_project_instance(worksp
     ]  # fmt: skip
     done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with project_instance(home) as instance:
         runs = instance.get_runs()
         assert len(runs) == 1 and runs[0].is_success
         materialized = instance.get_materialized_partitions(dg.AssetKey(["raw", "market_bars"]))

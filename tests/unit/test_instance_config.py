@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
-import dagster as dg
-
 from orchestration.settings import PROJECT_ROOT
+from tests.conftest import project_instance
 
 
 def test_the_warehouse_pool_admits_one_writer_at_a_time(tmp_path):
-    shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", tmp_path / "dagster.yaml")
-    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+    with project_instance(tmp_path) as instance:
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
 
 

@@ -1,0 +1,186 @@
+"""The project instance's event log: Dagster's SQLite storage, with its connections kept open.
+
+Dagster records every step of a run as an event: a weekly run of this project writes about
+700, a year's backfill about 4,400. Its SQLite event log (`SqliteEventLogStorage`, the
+default) builds a new SQLAlchemy engine, opens a new SQLite connection and closes it
+again for every write, often two or three times an event (the run's own database, then
+the cross-run index). Measured on the two-CPU benchmark machine that is about 8 ms an
+event, most of it in that set-up and tear-down: compiling the same INSERT anew (an
+engine's statement cache dies with it), opening the file, and the checkpoint SQLite runs
+when the last connection to a database in WAL mode closes.
+
+`ReusedConnectionSqliteEventLogStorage` is that storage with one change: each process
+keeps one engine and one connection a database file (the index, and the run databases
+it touched last), so an event costs about 3 ms (README "Performance"). Everything else
+is Dagster's: the files, their schema and layout (an existing instance keeps its
+history), the queries, the locking, the file watcher the UI follows a run with.
+
+What keeping the connections open would change, and how it does not:
+- The UI follows a live run by watching the run's database file, which SQLite only
+  writes on a checkpoint (commits go to the `-wal` file). After a write to a run's
+  database the connection checkpoints it (`PRAGMA wal_checkpoint(PASSIVE)`: never
+  waits, never blocks a reader), as closing the connection did.
+- A process forked while a connection is open must not use the parent's: a connection
+  is used only by the process that opened it; another gets its own.
+- Open files stay bounded: beyond the index, the last OPEN_RUN_DATABASES run databases
+  stay open; an older one is closed when another is opened.
+- `wipe()` (which deletes the run databases) and `dispose()` close every connection, and
+  a connection whose file another process deleted or replaced (`dagster run wipe` while
+  the UI runs) is closed and its database opened again before it is used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dagster import Field, StringSource
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool, StaticPool
+
+OPEN_RUN_DATABASES = 8  # a run writes one; the UI reads a few at a time
+_INHERITED_OVER_FORK: list[Engine] = []  # see _forget_forked
+_CONNECT_ARGS = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
+
+
+def event_log_directory(dagster_home: str | os.PathLike[str]) -> Path:
+    """Where Dagster's default instance keeps its event log under `dagster_home`."""
+    return Path(dagster_home) / "history" / "runs"
+
+
+class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
+    """Dagster's SQLite event log, with one open connection a database file and process.
+
+    In dagster.yaml (config/dagster.yaml):
+
+        event_log_storage:
+          module: orchestration.event_log_storage
+          class: ReusedConnectionSqliteEventLogStorage
+          config:
+            dagster_home: {env: DAGSTER_HOME}
+    """
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        # Before Dagster's constructor: it may already query the index (a new instance).
+        self._engines: OrderedDict[str, tuple[int, int | None, Engine]] = OrderedDict()
+        super().__init__(base_dir, inst_data)
+
+    @classmethod
+    def config_type(cls) -> Mapping[str, Any]:
+        return {
+            "dagster_home": Field(
+                StringSource,
+                description="The instance's home: the event log is kept in history/runs "
+                "under it, where Dagster's default SQLite storage keeps it.",
+            )
+        }
+
+    @classmethod
+    def from_config_value(  # ty: ignore[invalid-method-override]
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> ReusedConnectionSqliteEventLogStorage:
+        base_dir = event_log_directory(config_value["dagster_home"])
+        return cls(str(base_dir), inst_data=inst_data)
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        # Dagster's _connect, but with the shard's kept engine (one connection, StaticPool)
+        # instead of a new engine and connection. Its lock still serialises the process's
+        # use of its connections, as it did.
+        with self._db_lock:
+            engine = self._engine(shard)
+            with engine.connect() as conn:
+                changes_before = _total_changes(conn)
+                with conn.begin():
+                    yield conn
+                if shard != INDEX_SHARD_NAME and _total_changes(conn) != changes_before:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _engine(self, shard: str) -> Engine:
+        """The shard's engine of this process, opened (and its database initialised) once;
+        the least recently used run database is closed beyond OPEN_RUN_DATABASES. Called
+        with the storage's lock held."""
+        pid = os.getpid()
+        path = self.path_for_shard(shard)
+        kept = self._engines.get(shard)
+        if kept is not None:
+            owner, inode, engine = kept
+            if owner != pid:  # opened before a fork: the parent's, not to be touched
+                self._forget_forked()
+            elif inode == _inode(path):
+                self._engines.move_to_end(shard)
+                return engine
+            else:  # the file was deleted or replaced (a wipe by another process)
+                del self._engines[shard]
+                engine.dispose()
+                self._initialized_dbs.discard(shard)
+        url = self.conn_string_for_shard(shard)
+        if shard not in self._initialized_dbs:
+            # as Dagster does it: schema and WAL mode through a short-lived connection
+            # (its set-up opens more than one at a time)
+            setup = create_engine(url, poolclass=NullPool, connect_args=_CONNECT_ARGS)
+            self._initdb(setup)
+            setup.dispose()
+            self._initialized_dbs.add(shard)
+        # StaticPool: the one connection, shared by the process's threads (the storage's
+        # lock keeps them from using it at the same time).
+        engine = create_engine(url, poolclass=StaticPool, connect_args=_CONNECT_ARGS)
+        self._engines[shard] = (pid, _inode(path), engine)
+        run_shards = [name for name in self._engines if name != INDEX_SHARD_NAME]
+        for name in run_shards[: max(0, len(run_shards) - OPEN_RUN_DATABASES)]:
+            self._engines.pop(name)[2].dispose()
+        return engine
+
+    def _forget_forked(self) -> None:
+        """Stop using the engines a parent process opened. Their connections are kept
+        referenced, never closed here: closing a connection inherited over a fork may
+        disturb the parent's use of the database (SQLite's own advice)."""
+        pid = os.getpid()
+        for name, (owner, _, engine) in list(self._engines.items()):
+            if owner != pid:
+                _INHERITED_OVER_FORK.append(engine)
+                del self._engines[name]
+
+    def open_databases(self) -> list[str]:
+        """The databases (shards) this process has a connection to, oldest first."""
+        with self._db_lock:
+            return [name for name, (pid, _, _) in self._engines.items() if pid == os.getpid()]
+
+    def close_connections(self) -> None:
+        """Close this process's connections; the next use of a database opens it again."""
+        with self._db_lock:
+            self._forget_forked()
+            while self._engines:
+                self._engines.popitem()[1][2].dispose()
+
+    def wipe(self) -> None:
+        self.close_connections()  # before Dagster deletes the run databases
+        super().wipe()
+
+    def dispose(self) -> None:
+        self.close_connections()
+        super().dispose()
+
+
+def _inode(path: str) -> int | None:
+    """The file's inode number, None if there is no file."""
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _total_changes(conn: Connection) -> int:
+    """Rows the SQLite connection has changed since it opened."""
+    return conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
