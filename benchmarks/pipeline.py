@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 from benchmarks.common import PROJECT_ROOT, Row, base_env, executable, fmt_s
 from benchmarks.measure import Measured, run_measured
@@ -135,14 +137,16 @@ def breakdown(home: Path, measured: Measured) -> Breakdown:
     import dagster as dg
 
     result = Breakdown()
-    instance = dg.DagsterInstance.from_config(str(home))
-    try:
-        runs = instance.get_runs(limit=1)
-        if not runs:
-            return result
-        logs = instance.all_logs(runs[0].run_id)
-    finally:
-        instance.dispose()
+    # the instance's settings name its home by DAGSTER_HOME, as the run saw it
+    with mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}):
+        instance = dg.DagsterInstance.from_config(str(home))
+        try:
+            runs = instance.get_runs(limit=1)
+            if not runs:
+                return result
+            logs = instance.all_logs(runs[0].run_id)
+        finally:
+            instance.dispose()
     if not logs:
         return result
     kinds = dg.DagsterEventType

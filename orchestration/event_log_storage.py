@@ -11,9 +11,11 @@ when the last connection to a database in WAL mode closes.
 
 `ReusedConnectionSqliteEventLogStorage` is that storage with one change: each process
 keeps one engine and one connection a database file (the index, and the run databases
-it touched last), so an event costs about 3 ms (README "Performance"). Everything else
-is Dagster's: the files, their schema and layout (an existing instance keeps its
-history), the queries, the locking, the file watcher the UI follows a run with.
+it touched last), so an event costs about 3 ms (README "Performance"). It also
+remembers which tables exist, which Dagster asks, through yet another new connection,
+before storing an asset event's tags or a check's result. Everything else is Dagster's:
+the files, their schema and layout (an existing instance keeps its history), the
+queries, the locking, the file watcher the UI follows a run with.
 
 What keeping the connections open would change, and how it does not:
 - The UI follows a live run by watching the run's database file, which SQLite only
@@ -74,6 +76,7 @@ class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         # Before Dagster's constructor: it may already query the index (a new instance).
         self._engines: OrderedDict[str, tuple[int, int | None, Engine]] = OrderedDict()
+        self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -106,6 +109,17 @@ class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
                     yield conn
                 if shard != INDEX_SHARD_NAME and _total_changes(conn) != changes_before:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks before every asset event's tags and every check event, each time
+        # through a new engine and connection. A table, once there, stays (migrations add
+        # tables; nothing at run time drops one), so a yes is remembered.
+        if table_name in self._tables_present:
+            return True
+        present = super().has_table(table_name)
+        if present:
+            self._tables_present.add(table_name)
+        return present
 
     def _engine(self, shard: str) -> Engine:
         """The shard's engine of this process, opened (and its database initialised) once;

@@ -98,6 +98,18 @@ def test_a_run_of_many_events_opens_each_database_once(storage, connections_open
         "run-1", of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED)] == WEEKS  # fmt: skip
 
 
+def test_a_table_once_found_is_not_looked_up_again(storage, connections_opened):
+    """Dagster asks before every asset event's tags and every check result."""
+    assert storage.has_table("asset_check_executions")
+    first_answer = len(connections_opened)
+    for _ in range(10):
+        assert storage.has_table("asset_check_executions")
+    assert len(connections_opened) == first_answer
+    assert not storage.has_table("no_such_table")
+    assert not storage.has_table("no_such_table")  # asked again: a migration may add one
+    assert len(connections_opened) == first_answer + 2
+
+
 def test_its_files_are_dagsters_both_ways(tmp_path):
     """Same files and schema: Dagster's own class reads what this one wrote, and this one
     what Dagster's wrote, so an instance can switch between them and keep its history."""
