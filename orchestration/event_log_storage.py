@@ -38,7 +38,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from dagster import Field, StringSource
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
@@ -54,6 +54,12 @@ from sqlalchemy.pool import NullPool, StaticPool
 OPEN_RUN_DATABASES = 8  # a run writes one; the UI reads a few at a time
 _INHERITED_OVER_FORK: list[Engine] = []  # see _forget_forked
 _CONNECT_ARGS = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
+
+
+class _OpenDatabase(NamedTuple):
+    pid: int  # the process that opened it
+    inode: int | None  # of the file it opened
+    engine: Engine  # with the one connection (StaticPool)
 
 
 def event_log_directory(dagster_home: str | os.PathLike[str]) -> Path:
@@ -75,7 +81,7 @@ class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         # Before Dagster's constructor: it may already query the index (a new instance).
-        self._engines: OrderedDict[str, tuple[int, int | None, Engine]] = OrderedDict()
+        self._open: OrderedDict[str, _OpenDatabase] = OrderedDict()  # least recently used first
         self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data)
 
@@ -90,7 +96,7 @@ class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         }
 
     @classmethod
-    def from_config_value(  # ty: ignore[invalid-method-override]
+    def from_config_value(
         cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
     ) -> ReusedConnectionSqliteEventLogStorage:
         base_dir = event_log_directory(config_value["dagster_home"])
@@ -127,17 +133,16 @@ class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         with the storage's lock held."""
         pid = os.getpid()
         path = self.path_for_shard(shard)
-        kept = self._engines.get(shard)
+        kept = self._open.get(shard)
         if kept is not None:
-            owner, inode, engine = kept
-            if owner != pid:  # opened before a fork: the parent's, not to be touched
+            if kept.pid != pid:  # opened before a fork: the parent's, not to be touched
                 self._forget_forked()
-            elif inode == _inode(path):
-                self._engines.move_to_end(shard)
-                return engine
+            elif kept.inode == _inode(path):
+                self._open.move_to_end(shard)
+                return kept.engine
             else:  # the file was deleted or replaced (a wipe by another process)
-                del self._engines[shard]
-                engine.dispose()
+                del self._open[shard]
+                kept.engine.dispose()
                 self._initialized_dbs.discard(shard)
         url = self.conn_string_for_shard(shard)
         if shard not in self._initialized_dbs:
@@ -150,10 +155,10 @@ class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         # StaticPool: the one connection, shared by the process's threads (the storage's
         # lock keeps them from using it at the same time).
         engine = create_engine(url, poolclass=StaticPool, connect_args=_CONNECT_ARGS)
-        self._engines[shard] = (pid, _inode(path), engine)
-        run_shards = [name for name in self._engines if name != INDEX_SHARD_NAME]
+        self._open[shard] = _OpenDatabase(pid, _inode(path), engine)
+        run_shards = [name for name in self._open if name != INDEX_SHARD_NAME]
         for name in run_shards[: max(0, len(run_shards) - OPEN_RUN_DATABASES)]:
-            self._engines.pop(name)[2].dispose()
+            self._open.pop(name).engine.dispose()
         return engine
 
     def _forget_forked(self) -> None:
@@ -161,22 +166,23 @@ class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         referenced, never closed here: closing a connection inherited over a fork may
         disturb the parent's use of the database (SQLite's own advice)."""
         pid = os.getpid()
-        for name, (owner, _, engine) in list(self._engines.items()):
-            if owner != pid:
-                _INHERITED_OVER_FORK.append(engine)
-                del self._engines[name]
+        for name, kept in list(self._open.items()):
+            if kept.pid != pid:
+                _INHERITED_OVER_FORK.append(kept.engine)
+                del self._open[name]
 
     def open_databases(self) -> list[str]:
-        """The databases (shards) this process has a connection to, oldest first."""
+        """The databases (shards) this process has a connection to, least recently used
+        first."""
         with self._db_lock:
-            return [name for name, (pid, _, _) in self._engines.items() if pid == os.getpid()]
+            return [name for name, kept in self._open.items() if kept.pid == os.getpid()]
 
     def close_connections(self) -> None:
         """Close this process's connections; the next use of a database opens it again."""
         with self._db_lock:
             self._forget_forked()
-            while self._engines:
-                self._engines.popitem()[1][2].dispose()
+            while self._open:
+                self._open.popitem()[1].engine.dispose()
 
     def wipe(self) -> None:
         self.close_connections()  # before Dagster deletes the run databases
