@@ -101,12 +101,17 @@ def pipeline_env(workspace: Workspace, **feeds: str) -> Iterator[None]:
         yield
 
 
+def install_instance_settings(home: Path) -> None:
+    """The project's Dagster instance settings in `home`, as `make` installs them in
+    .dagster/ (config/dagster.yaml)."""
+    shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
+
+
 @contextmanager
 def project_instance(home: Path) -> Iterator[dg.DagsterInstance]:
-    """A Dagster instance in `home` with the project's settings (config/dagster.yaml, as
-    `make` installs them in .dagster/), and DAGSTER_HOME pointing at it, as the project's
-    commands set it (the settings read it)."""
-    shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
+    """A Dagster instance in `home` with the project's settings, and DAGSTER_HOME pointing
+    at it, as the project's commands set it (the settings read it)."""
+    install_instance_settings(home)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DAGSTER_HOME", str(home))
         with dg.DagsterInstance.from_config(str(home)) as instance:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, install_instance_settings
 
 # One worker (pytest-xdist) runs the whole module: one webserver, one browser, and the
 # demo year the report test needs built once, with the other tests that use it.
@@ -76,7 +76,7 @@ def webserver(tmp_path_factory):
     in which the market feed's week of 2024-12-16 was materialized from the command line."""
     home = tmp_path_factory.mktemp("dagster_home")
     data = tmp_path_factory.mktemp("data")
-    shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
+    install_instance_settings(home)
     port = free_port()
     env = {
         **os.environ,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.conftest import (
     PROJECT_ROOT,
     Tampered,
     copy_of,
+    install_instance_settings,
     materialize_range,
     pipeline_env,
     project_instance,
@@ -208,7 +208,7 @@ def test_an_older_partition_without_a_newer_column_still_reads(two_weeks, tmp_pa
 def test_the_readme_backfill_command_records_runs_in_the_project_instance(workspace, tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")  # as `make`
+    install_instance_settings(home)
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
