@@ -11,7 +11,7 @@ when the last connection to a database in WAL mode closes.
 
 `ReusedConnectionSqliteEventLogStorage` is that storage with one change: each process
 keeps one engine and one connection a database file (the index, and the run databases
-it touched last), so an event costs about 3 ms (README "Performance"). It also
+it touched last), so an event costs 3-4 ms (README "Performance"). It also
 remembers which tables exist, which Dagster asks, through yet another new connection,
 before storing an asset event's tags or a check's result. Everything else is Dagster's:
 the files, their schema and layout (an existing instance keeps its history), the
