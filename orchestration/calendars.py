@@ -17,7 +17,7 @@ from pathlib import Path
 import exchange_calendars as xcals
 import pandas as pd
 
-from orchestration.files import write_atomically
+from orchestration.files import write_cache_file
 from orchestration.partitions import first_week
 from orchestration.settings import cache_dir
 
@@ -77,11 +77,7 @@ def _known_sessions(calendar_code: str) -> _Known:
             calendar_code, start=pd.Timestamp(start), end=pd.Timestamp(end)
         )
         days = [s.date() for s in calendar.sessions]
-        try:  # a cache that cannot be written is skipped: built again next time
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(cached, "".join(f"{day}\n" for day in days).encode())
-        except OSError:
-            pass
+        write_cache_file(cached, "".join(f"{day}\n" for day in days).encode())
     return _Known(frozenset(days), start, end)
 
 

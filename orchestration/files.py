@@ -1,5 +1,6 @@
 """Writing a file whole or not at all: beside its final path, then renamed over it, so a
-reader (a browser, a run starting, another worker) never sees half of it."""
+reader (a browser, a run starting, another worker) never sees half of it; and keeping
+what is derived once in a cache file, where one can be written."""
 
 from __future__ import annotations
 
@@ -17,3 +18,13 @@ def write_atomically(path: Path, content: bytes) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def write_cache_file(path: Path, content: bytes) -> None:
+    """Keep `content` at `path` (its folder created) for later runs. A cache that cannot be
+    written is skipped: what it would hold is derived again next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, content)
+    except OSError:
+        pass

@@ -59,7 +59,8 @@ def build_warehouse_path() -> Path:
 
 
 def cache_dir() -> Path:
-    """What is derived once and kept between runs (the report's cut font): safe to delete."""
+    """What is derived once and kept between runs (the exchange calendars' sessions, the
+    report's cut font): safe to delete."""
     return Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR).resolve()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from matplotlib import font_manager
 
-from orchestration.files import write_atomically
+from orchestration.files import write_cache_file
 
 FONT_PACKAGE = "cvttf_NotoSansCJK_Regular"
 FONT_FILE = "NotoSansCJKtc-Regular.otf"
@@ -93,11 +93,7 @@ def _font_css_for(characters: str) -> str:
     if cached.is_file():
         return cached.read_text(encoding="ascii")
     css = _cut_font_css(source, characters)
-    try:  # a cache that cannot be written is skipped: the font is cut again next time
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(cached, css.encode("ascii"))
-    except OSError:
-        pass
+    write_cache_file(cached, css.encode("ascii"))
     return css
 
 
