@@ -84,6 +84,7 @@ class Workspace:
             COMPUTE_WEEKLY_RAW_DIR=str(self.root / "raw"),
             COMPUTE_WEEKLY_WAREHOUSE=str(self.root / "warehouse" / "warehouse.duckdb"),
             COMPUTE_WEEKLY_CACHE_DIR=str(self.root / "cache"),
+            COMPUTE_WEEKLY_REPORTS_DIR=str(self.root / "reports"),
         )
 
     def materialize(self, partition_args: list[str], name: str, log_dir: Path) -> Measured:

@@ -36,6 +36,7 @@ DEFAULT_STORAGE_VERSION = "v1.0.0"
 DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "warehouse.duckdb"
 DEFAULT_CACHE_DIR = PROJECT_ROOT / ".cache"
+DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
 
 
 def raw_dir() -> Path:
@@ -62,6 +63,11 @@ def cache_dir() -> Path:
     """What is derived once and kept between runs (the exchange calendars' sessions, the
     report's cut font): safe to delete."""
     return Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR).resolve()
+
+
+def reports_dir() -> Path:
+    """Where the weekly reports are written, one folder per week."""
+    return Path(os.environ.get(REPORTS_DIR_ENV) or DEFAULT_REPORTS_DIR).resolve()
 
 
 def storage_version() -> str:

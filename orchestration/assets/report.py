@@ -22,7 +22,7 @@ import dagster as dg
 
 from orchestration.partitions import WeekWindow, weekly_partitions
 from orchestration.report.sql import ReportError, last_session_in, open_warehouse
-from orchestration.settings import warehouse_path
+from orchestration.settings import reports_dir, warehouse_path
 
 REPORT_MARTS = (
     "stock_performance",
@@ -70,7 +70,6 @@ def weekly_report(
 ) -> dg.MaterializeResult:
     # Imported here: the charts load matplotlib, which loading the definitions need not.
     from orchestration.report.batch import render_reports, worker_count
-    from orchestration.report.build import reports_dir
     from orchestration.report.facts import facts_markdown
 
     out_dir = Path(config.out_dir) if config.out_dir else reports_dir()

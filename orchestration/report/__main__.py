@@ -15,8 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.report.build import build_report, reports_dir
+from orchestration.report.build import build_report
 from orchestration.report.sql import ReportError
+from orchestration.settings import reports_dir
 
 
 def main(argv: list[str] | None = None) -> int:

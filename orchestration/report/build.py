@@ -11,7 +11,6 @@ half a report. The same warehouse gives byte-identical files.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from orchestration.report.page import (
     render_page,
 )
 from orchestration.report.sql import open_warehouse
-from orchestration.settings import PROJECT_ROOT, REPORTS_DIR_ENV
+from orchestration.settings import reports_dir
 
 TOP_SITES = 6
 TOP_APPS = 5
@@ -50,11 +49,6 @@ class ReportFiles:
     @property
     def paths(self) -> list[Path]:
         return [self.html, *self.charts.values()]
-
-
-def reports_dir() -> Path:
-    """The default output folder: `reports/` at the project root, or the environment's."""
-    return Path(os.environ.get(REPORTS_DIR_ENV) or PROJECT_ROOT / "reports").resolve()
 
 
 def report_charts(data: ReportData) -> dict[str, Chart]:

@@ -1,0 +1,41 @@
+"""The benchmarks run the pipeline as a user does, in temp workspaces: every file a run
+writes must land inside its workspace, never in the checkout the benchmark runs from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.pipeline import Workspace
+from orchestration import settings
+
+
+def test_every_path_the_pipeline_writes_is_inside_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = Workspace(tmp_path / "workspace")
+    for name, value in workspace.env().items():
+        monkeypatch.setenv(name, value)
+    root = workspace.root.resolve()
+
+    written = {
+        "raw": settings.raw_dir(),
+        "warehouse": settings.warehouse_path(),
+        "build warehouse": settings.build_warehouse_path(),
+        "cache": settings.cache_dir(),
+        "reports": settings.reports_dir(),
+        "dagster home": Path(workspace.env()["DAGSTER_HOME"]).resolve(),
+    }
+    outside = {what: path for what, path in written.items() if not path.is_relative_to(root)}
+    assert outside == {}, f"a benchmark run would write into {outside}"
+
+
+def test_pipeline_settings_from_the_shell_do_not_reach_the_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(settings.WINDOW_START_ENV, "2020-01-06")
+    monkeypatch.setenv("DAGSTER_HOME", "/somewhere/else")
+    env = Workspace(tmp_path).env()
+    assert settings.WINDOW_START_ENV not in env
+    assert env["DAGSTER_HOME"] == str(tmp_path / "dagster_home")
