@@ -37,7 +37,12 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.dbt_targets import invocation_target, keep_parse_state, prune_invocations
+from orchestration.dbt_targets import (
+    file_log_args,
+    invocation_target,
+    keep_parse_state,
+    prune_invocations,
+)
 from orchestration.partitions import TIMEZONE, weekly_partitions
 from orchestration.project import dbt_project
 from orchestration.quality.audit import SAMPLE_ROWS, sample_table
@@ -186,7 +191,7 @@ def build(
     inputs, so they belong to the test suite (tests/integration/test_dbt_project.py, as
     dbt advises), not to every weekly run (3 s of a week's 8 s of dbt)."""
     failed_before = failed_error_checks(context)
-    args = ["build", *args, "--exclude-resource-type", "unit_test"]
+    args = ["build", *args, "--exclude-resource-type", "unit_test", *file_log_args()]
     for key in sorted(failed_before, key=lambda k: k.to_user_string()):
         args += ["--exclude", built_on(key)]
     op_name = context.op_execution_context.op.name

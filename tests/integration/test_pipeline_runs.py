@@ -231,6 +231,12 @@ def test_the_readme_backfill_command_records_runs_in_the_project_instance(worksp
         assert instance.get_latest_materialization_event(
             dg.AssetKey(["marts", "stock_performance"])
         )
+    # dbt's run results are kept beside the SQL it ran; its debug log file is not written
+    # (orchestration.dbt_targets.file_log_args), its messages are in the step's output.
+    (target,) = (PROJECT_ROOT / "dbt_project" / "target").glob(f"dbt_models-{runs[0].run_id[:7]}-*")
+    assert (target / "run_results.json").is_file() and (target / "run").is_dir()
+    assert not list(target.glob("dbt.log*"))
+    assert "OK created sql incremental model marts.stock_performance" in done.stdout + done.stderr
 
 
 class DownOnce:

@@ -322,6 +322,15 @@ def test_each_workspace_starts_dbt_from_the_parse_state_its_last_invocation_left
     assert not invocation_target("dbt_models-0000000").exists()
 
 
+def test_dbt_writes_no_log_file_in_a_run_unless_the_environment_asks_for_one(monkeypatch):
+    from orchestration.dbt_targets import file_log_args
+
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    assert file_log_args() == ["--log-level-file", "none"]
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert file_log_args() == []  # dbt reads the variable itself
+
+
 def test_old_dbt_target_folders_go_but_recent_and_newest_ones_stay(monkeypatch, tmp_path):
     import os
     import time
