@@ -1,10 +1,11 @@
 {{ config(materialized="view") }}
--- Each watchlist listing's bars with its reference data, its adjusted close on one basis
--- (int_adjusted_closes), and its market cap: the close as traded times the shares outstanding in force that day (the feed's, else the
--- listing_shares seed's latest step effective on or before it), in the trading currency,
--- in USD and in the report's unit, each converted at that day's rate or the last earlier.
+-- Each watchlist listing's bars (with their adjusted close on one basis:
+-- int_adjusted_closes) with its reference data and its market cap: the close as traded
+-- times the shares outstanding in force that day (the feed's, else the listing_shares
+-- seed's latest step effective on or before it), in the trading currency, in USD and in
+-- the report's unit, each converted at that day's rate or the last earlier.
 with bars as (
-    select * from {{ ref('stg_market_bars') }}
+    select * from {{ ref('int_adjusted_closes') }}
 ),
 
 watchlist as (
@@ -24,10 +25,6 @@ fx as (
     select * from {{ ref('int_fx_rates_daily') }}
 ),
 
-adjusted as (
-    select * from {{ ref('int_adjusted_closes') }}
-),
-
 enriched as (
     select
         bars.symbol,
@@ -38,7 +35,7 @@ enriched as (
         watchlist.display_order,
         bars.trade_date,
         bars.close,
-        adjusted.adj_close_rebased as adj_close,
+        bars.adj_close_rebased as adj_close,
         bars.currency,
         watchlist.currency as listing_currency,
         watchlist.report_unit,
@@ -57,9 +54,6 @@ enriched as (
     from bars
     inner join watchlist
         on watchlist.symbol = bars.symbol
-    left join adjusted
-        on adjusted.symbol = bars.symbol
-        and adjusted.trade_date = bars.trade_date
     left join share_steps
         on share_steps.symbol = bars.symbol
         and bars.trade_date >= share_steps.effective_from
