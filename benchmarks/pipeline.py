@@ -39,6 +39,7 @@ SINGLE_RUN_TARGET_S = 60.0
 SPEED_UP_TARGET = 5.0
 NEW_WEEK_TARGET_S = 15.0
 INSTANCE_CONFIG = PROJECT_ROOT / "config" / "dagster.yaml"
+EVENT_BATCH_SIZE = "1000"  # DAGSTER_EVENT_BATCH_SIZE, as the Makefile exports it
 DBT_TARGET = PROJECT_ROOT / "dbt_project" / "target"
 MANIFEST = DBT_TARGET / "manifest.json"
 
@@ -81,6 +82,7 @@ class Workspace:
     def env(self) -> dict[str, str]:
         return base_env(
             DAGSTER_HOME=str(self.home),
+            DAGSTER_EVENT_BATCH_SIZE=EVENT_BATCH_SIZE,
             COMPUTE_WEEKLY_RAW_DIR=str(self.root / "raw"),
             COMPUTE_WEEKLY_WAREHOUSE=str(self.root / "warehouse" / "warehouse.duckdb"),
             COMPUTE_WEEKLY_CACHE_DIR=str(self.root / "cache"),

@@ -3,12 +3,14 @@ writes must land inside its workspace, never in the checkout the benchmark runs 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from benchmarks.pipeline import Workspace
 from orchestration import settings
+from tests.conftest import PROJECT_ROOT
 
 
 def test_every_path_the_pipeline_writes_is_inside_the_workspace(
@@ -39,3 +41,10 @@ def test_pipeline_settings_from_the_shell_do_not_reach_the_runs(
     env = Workspace(tmp_path).env()
     assert settings.WINDOW_START_ENV not in env
     assert env["DAGSTER_HOME"] == str(tmp_path / "dagster_home")
+
+
+def test_runs_get_the_instance_settings_the_makefile_exports(tmp_path: Path) -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    exported = re.search(r"^export DAGSTER_EVENT_BATCH_SIZE \?= (\d+)$", makefile, re.M)
+    assert exported, "the Makefile no longer exports DAGSTER_EVENT_BATCH_SIZE"
+    assert Workspace(tmp_path).env()["DAGSTER_EVENT_BATCH_SIZE"] == exported.group(1)

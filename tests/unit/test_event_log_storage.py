@@ -10,14 +10,17 @@ import time
 
 import dagster as dg
 import pytest
+from dagster._core.event_api import EventRecordsFilter
 from dagster._core.events import (
     AssetMaterializationPlannedData,
     DagsterEvent,
+    DagsterEventBatchMetadata,
     DagsterEventType,
 )
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
 from orchestration.event_log_storage import (
@@ -131,7 +134,8 @@ def test_its_files_are_dagsters_both_ways(tmp_path):
     ours.dispose()
 
 
-def test_the_uis_file_watcher_sees_each_write_to_a_run(storage, tmp_path):
+@pytest.mark.parametrize("batched", [False, True], ids=["one by one", "as a batch"])
+def test_the_uis_file_watcher_sees_each_write_to_a_run(storage, tmp_path, batched):
     """The UI follows a live run by watching the run's database file for changes; with a
     kept connection, SQLite would leave the writes in the -wal file until it filled."""
     seen: list[str] = []
@@ -146,8 +150,12 @@ def test_the_uis_file_watcher_sees_each_write_to_a_run(storage, tmp_path):
     watcher = ReusedConnectionSqliteEventLogStorage(str(tmp_path / "runs"))  # the UI's
     watcher.watch("live", None, on_event)
     try:
-        for step in ("step 1", "step 2", "step 3"):
-            storage.store_event(logged("live", step))
+        steps = [logged("live", step) for step in ("step 1", "step 2", "step 3")]
+        if batched:
+            storage.store_event_batch(steps)
+        else:
+            for step in steps:
+                storage.store_event(step)
         assert arrived.wait(timeout=20), f"the watcher saw only {seen}"
         assert seen[-3:] == ["step 1", "step 2", "step 3"]
     finally:
@@ -213,3 +221,102 @@ def test_a_forked_process_opens_its_own_connections(storage):
     assert [e.user_message for e in storage.get_logs_for_run("run-1")] == [
         "from the parent", "from the child", "from the parent again",
     ]  # fmt: skip
+
+
+@pytest.fixture
+def commits():
+    """The database files SQLAlchemy commits a transaction to, in order."""
+    files: list[str] = []
+
+    def on_commit(conn):
+        files.append(conn.exec_driver_sql("PRAGMA database_list").fetchone()[2])
+
+    event.listen(Engine, "commit", on_commit)
+    yield files
+    event.remove(Engine, "commit", on_commit)
+
+
+def planned_partitions(storage: ReusedConnectionSqliteEventLogStorage) -> list[str]:
+    """The partitions the cross-run index holds planned events of."""
+    records = storage.get_event_records(
+        EventRecordsFilter(DagsterEventType.ASSET_MATERIALIZATION_PLANNED, asset_key=ASSET)
+    )
+    return sorted(r.event_log_entry.dagster_event.event_specific_data.partition for r in records)
+
+
+def test_a_batch_of_events_is_one_transaction_a_database(storage, commits):
+    """Dagster hands a run's planned events, and a partitioned output's materializations,
+    to the storage as one batch (DAGSTER_EVENT_BATCH_SIZE): one commit a database, where
+    storing them one by one commits to the run's database and to the index per event."""
+    storage.store_event(logged("run-1", "started"))  # the databases exist
+    commits.clear()
+    storage.store_event_batch([planned("run-1", week) for week in WEEKS])
+    assert sorted(commits) == sorted(
+        [storage.path_for_shard("run-1"), storage.path_for_shard("index")]
+    )
+    assert [e.dagster_event.event_specific_data.partition for e in storage.get_logs_for_run(
+        "run-1", of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED)] == WEEKS  # fmt: skip
+    assert planned_partitions(storage) == sorted(WEEKS)
+
+
+class FailsOnce:
+    """The storage's store_event, failing once on the `nth` event it is given."""
+
+    def __init__(self, storage: ReusedConnectionSqliteEventLogStorage, nth: int) -> None:
+        self.store_event, self.nth, self.calls = storage.store_event, nth, 0
+
+    def __call__(self, entry: EventLogEntry) -> None:
+        self.calls += 1
+        if self.calls == self.nth:
+            raise OSError("disk I/O error")
+        self.store_event(entry)
+
+
+def test_a_batch_that_fails_leaves_none_of_its_events(storage, monkeypatch):
+    """All or nothing, in the run's database and the index: Dagster then stores the batch's
+    events one by one, which would duplicate any the failed batch had kept."""
+    storage.store_event(logged("run-1", "started"))
+    monkeypatch.setattr(storage, "store_event", FailsOnce(storage, nth=5))
+    with pytest.raises(OSError, match="disk I/O"):
+        storage.store_event_batch([planned("run-1", week) for week in WEEKS])
+    assert [e.user_message for e in storage.get_logs_for_run("run-1")] == ["started"]
+    assert planned_partitions(storage) == []
+    storage.store_event_batch([planned("run-1", week) for week in WEEKS])  # usable after
+    assert planned_partitions(storage) == sorted(WEEKS)
+
+
+def test_the_instance_falls_back_to_single_events_without_duplicates(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
+    with project_instance(tmp_path) as instance:
+        storage = instance.event_log_storage
+        storage.store_event(logged("run-1", "started"))
+        monkeypatch.setattr(storage, "store_event", FailsOnce(storage, nth=3))
+        for i, week in enumerate(WEEKS):
+            batch = DagsterEventBatchMetadata("planning", i == len(WEEKS) - 1)
+            instance.handle_new_event(planned("run-1", week), batch_metadata=batch)
+        assert planned_partitions(storage) == sorted(WEEKS)
+        assert len(storage.get_logs_for_run("run-1")) == 1 + len(WEEKS)
+
+
+def test_another_thread_waits_for_a_batch_and_is_not_part_of_it(storage, monkeypatch):
+    """A batch holds the storage's lock: another thread's event is written after it, in a
+    transaction of its own, and stays if the batch is rolled back."""
+    storage.store_event(logged("run-1", "started"))
+    original = storage.store_event
+    other = threading.Thread(target=original, args=(logged("run-1", "other thread"),))
+
+    def store_event(entry: EventLogEntry) -> None:
+        if entry.dagster_event.event_specific_data.partition == WEEKS[3]:
+            other.start()
+            time.sleep(0.3)  # the other thread would write now, were it not waiting
+            raise OSError("disk I/O error")
+        original(entry)
+
+    monkeypatch.setattr(storage, "store_event", store_event)
+    with pytest.raises(OSError):
+        storage.store_event_batch([planned("run-1", week) for week in WEEKS])
+    other.join(timeout=20)
+    assert [e.user_message for e in storage.get_logs_for_run("run-1")] == [
+        "started", "other thread",
+    ]  # fmt: skip
+    assert planned_partitions(storage) == []
