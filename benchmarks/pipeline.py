@@ -12,9 +12,12 @@ sample of the first N weeks is run and extrapolated linearly to 52, unless `--fu
 later weeks run on more history, so the extrapolation is, if anything, low, which only
 makes the single run's advantage look smaller.
 
-Figure 2: one new week (2024-12-23) in figure 1's single-run workspace, on top of that
-year of history. Its wall time includes the CLI's start-up; the Dagster event log of the
-run says where the time went (see `breakdown`).
+Figure 2: one new week on top of that year of history, in figure 1's single-run workspace:
+the weeks from 2024-12-23 one after another (3 by default, `--new-weeks`), each a run of
+its own on all the weeks before it, as the weekly schedule runs them; the figure is their
+median, since this machine's speed moves by a few seconds from one run to the next. Its
+wall time includes the CLI's start-up; the Dagster event log of the median run says where
+the time went (see `breakdown`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from benchmarks.measure import Measured, run_measured
 FIRST_WEEK = dt.date(2023, 12, 25)
 WEEKS = 52
 NEW_WEEK = FIRST_WEEK + dt.timedelta(weeks=WEEKS)  # 2024-12-23
+NEW_WEEKS = 3  # figure 2: new weeks run one after another; the figure is their median
 SINGLE_RUN_TARGET_S = 60.0
 SPEED_UP_TARGET = 5.0
 NEW_WEEK_TARGET_S = 15.0
@@ -252,17 +256,28 @@ class Figure1:
 
 @dataclass
 class Figure2:
-    new_week: Measured
+    new_weeks: list[Measured]  # successive new weeks, in order
     fresh_week_s: float | None  # mean one-week run on an empty workspace (figure 1)
+
+    @property
+    def new_week(self) -> Measured:
+        """The run of median wall time (of an even number, the faster of the middle two)."""
+        ranked = sorted(self.new_weeks, key=lambda m: m.wall_s)
+        return ranked[(len(ranked) - 1) // 2]
 
     def rows(self) -> list[Row]:
         vs, ratio = "—", ""
         if self.fresh_week_s:
             vs = f"one week on an empty workspace (fig. 1 mean): {fmt_s(self.fresh_week_s)} s"
             ratio = f"{self.new_week.wall_s / self.fresh_week_s:.2f}x"
+        what = f"one new week ({NEW_WEEK}) on a year of history, CLI start-up included"
+        if len(self.new_weeks) > 1:
+            runs = ", ".join(fmt_s(m.wall_s) for m in self.new_weeks)
+            what = (f"one new week on a year of history, CLI start-up included: median of "
+                    f"{len(self.new_weeks)} weeks from {NEW_WEEK}, run one after another "
+                    f"({runs} s)")  # fmt: skip
         rows = [
-            Row("2", f"one new week ({NEW_WEEK}) on a year of history, CLI start-up included",
-                self.new_week.wall_s, self.new_week.peak_mib, vs, ratio,
+            Row("2", what, self.new_week.wall_s, self.new_week.peak_mib, vs, ratio,
                 f"<= {NEW_WEEK_TARGET_S:g} s", self.new_week.wall_s <= NEW_WEEK_TARGET_S),
         ]  # fmt: skip
         found = self.new_week.extra.get("breakdown")
@@ -295,9 +310,16 @@ def run_per_partition(
     return measured
 
 
-def run_new_week(workspace: Workspace, log_dir: Path, echo: Callable = print) -> Measured:
-    echo(f"figure 2: the new week {NEW_WEEK} on top of the year, in {workspace.root}")
-    measured = workspace.materialize(["--partition", NEW_WEEK.isoformat()], "fig2-new-week",
-                                     log_dir)  # fmt: skip
-    echo(f"  {measured.wall_s:.1f} s, peak {measured.peak_mib:,.0f} MiB")
+def run_new_weeks(
+    workspace: Workspace, count: int, log_dir: Path, echo: Callable = print
+) -> list[Measured]:
+    """The `count` weeks from NEW_WEEK, one run each, one after another, each on top of
+    the year and of the new weeks before it."""
+    echo(f"figure 2: {count} new week(s) from {NEW_WEEK} on top of the year, in {workspace.root}")
+    measured = []
+    for i in range(count):
+        week = (NEW_WEEK + dt.timedelta(weeks=i)).isoformat()
+        run = workspace.materialize(["--partition", week], f"fig2-new-week-{week}", log_dir)
+        measured.append(run)
+        echo(f"  {week}: {run.wall_s:.1f} s, peak {run.peak_mib:,.0f} MiB")
     return measured

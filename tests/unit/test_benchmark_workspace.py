@@ -1,5 +1,6 @@
-"""The benchmarks run the pipeline as a user does, in temp workspaces: every file a run
-writes must land inside its workspace, never in the checkout the benchmark runs from."""
+"""The benchmarks (benchmarks/): they run the pipeline as a user does, in temp workspaces,
+so every file a run writes must land inside its workspace, never in the checkout the
+benchmark runs from; and what their table reports of the runs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.pipeline import Workspace
+from benchmarks.measure import Measured
+from benchmarks.pipeline import Figure2, Workspace
 from orchestration import settings
 from tests.conftest import PROJECT_ROOT
 
@@ -48,3 +50,19 @@ def test_runs_get_the_instance_settings_the_makefile_exports(tmp_path: Path) -> 
     exported = re.search(r"^export DAGSTER_EVENT_BATCH_SIZE \?= (\d+)$", makefile, re.M)
     assert exported, "the Makefile no longer exports DAGSTER_EVENT_BATCH_SIZE"
     assert Workspace(tmp_path).env()["DAGSTER_EVENT_BATCH_SIZE"] == exported.group(1)
+
+
+def _run(wall_s: float) -> Measured:
+    return Measured(command=["dagster"], wall_s=wall_s, peak_tree_mib=600.0,
+                    peak_process_mib=500.0, cpu_s=wall_s, returncode=0, started=0.0,
+                    stdout_path=Path("out"), stderr_path=Path("err"))  # fmt: skip
+
+
+def test_figure_2_is_the_median_of_its_new_weeks_each_shown() -> None:
+    figure = Figure2([_run(16.9), _run(15.2), _run(21.4)], fresh_week_s=None)
+    assert figure.new_week.wall_s == 16.9
+    (row,) = figure.rows()  # no breakdown: no reference line
+    assert row.wall_s == 16.9 and row.met is False
+    assert "median of 3" in row.what and "(16.9, 15.2, 21.4 s)" in row.what
+    assert Figure2([_run(14.0), _run(16.0)], None).new_week.wall_s == 14.0
+    assert Figure2([_run(14.9)], None).rows()[0].met is True
