@@ -127,14 +127,18 @@ def project_state() -> str:
         done = subprocess.run(
             ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
         )
-        return done.stdout.strip() if done.returncode == 0 else ""
+        # rstrip only: a status line starts with a space for a change not yet staged
+        return done.stdout.rstrip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD")
     if not commit:
         return "not a git checkout"
-    changed = [
-        line
-        for line in git("status", "--porcelain").splitlines()
-        if not line[3:].startswith("benchmarks/")
-    ]
+    changed = changed_outside_benchmarks(git("status", "--porcelain"))
     return f"commit {commit}" + (f" + {len(changed)} uncommitted change(s)" if changed else "")
+
+
+def changed_outside_benchmarks(porcelain: str) -> list[str]:
+    """The paths `git status --porcelain` lists, benchmarks/ aside (their results change
+    with every run)."""
+    paths = [line[3:] for line in porcelain.splitlines() if len(line) > 3]
+    return [path for path in paths if not path.startswith("benchmarks/")]

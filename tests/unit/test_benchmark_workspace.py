@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.common import changed_outside_benchmarks
 from benchmarks.measure import Measured
 from benchmarks.pipeline import Figure2, Workspace
 from orchestration import settings
@@ -66,3 +67,9 @@ def test_figure_2_is_the_median_of_its_new_weeks_each_shown() -> None:
     assert "median of 3" in row.what and "(16.9, 15.2, 21.4 s)" in row.what
     assert Figure2([_run(14.0), _run(16.0)], None).new_week.wall_s == 14.0
     assert Figure2([_run(14.9)], None).rows()[0].met is True
+
+
+def test_the_results_name_changes_to_the_project_not_to_the_benchmarks_own_results() -> None:
+    porcelain = " M benchmarks/results/latest.md\n M orchestration/settings.py\n?? notes.txt"
+    assert changed_outside_benchmarks(porcelain) == ["orchestration/settings.py", "notes.txt"]
+    assert changed_outside_benchmarks(" M benchmarks/results/latest.md") == []
