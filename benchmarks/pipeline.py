@@ -43,7 +43,7 @@ SINGLE_RUN_TARGET_S = 60.0
 SPEED_UP_TARGET = 5.0
 NEW_WEEK_TARGET_S = 15.0
 INSTANCE_CONFIG = PROJECT_ROOT / "config" / "dagster.yaml"
-EVENT_BATCH_SIZE = "1000"  # DAGSTER_EVENT_BATCH_SIZE, as the Makefile exports it
+EVENT_BATCH_SIZE = "100"  # DAGSTER_EVENT_BATCH_SIZE, as the Makefile exports it
 DBT_TARGET = PROJECT_ROOT / "dbt_project" / "target"
 MANIFEST = DBT_TARGET / "manifest.json"
 

@@ -23,7 +23,8 @@ checks (one per asset and week: 2,000 for a year's backfill), and the materializ
 of a partitioned output (one per week). Dagster's SQLite class stores a batch's events
 one by one; this one stores them in one transaction a database, about 2 ms an event
 instead of 4. A batch is all or nothing: when one fails, Dagster stores its events one by
-one instead, so none may have been kept. The storage's lock is held for the batch.
+one instead, so none may have been kept. The storage's lock is held for the batch (0.2 s
+for the project's 100 events), so the process's other threads wait for it.
 
 What keeping the connections open would change, and how it does not:
 - The UI follows a live run by watching the run's database file, which SQLite only

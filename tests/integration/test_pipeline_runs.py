@@ -212,7 +212,7 @@ def test_the_readme_backfill_command_records_runs_in_the_project_instance(worksp
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
-        "DAGSTER_EVENT_BATCH_SIZE": "1000",  # as README and Makefile set it
+        "DAGSTER_EVENT_BATCH_SIZE": "100",  # as README and Makefile set it
         "COMPUTE_WEEKLY_RAW_DIR": str(workspace.raw),
         "COMPUTE_WEEKLY_WAREHOUSE": str(workspace.warehouse),
     }

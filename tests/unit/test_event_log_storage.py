@@ -286,7 +286,7 @@ def test_a_batch_that_fails_leaves_none_of_its_events(storage, monkeypatch):
 
 
 def test_the_instance_falls_back_to_single_events_without_duplicates(tmp_path, monkeypatch):
-    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "100")
     with project_instance(tmp_path) as instance:
         storage = instance.event_log_storage
         storage.store_event(logged("run-1", "started"))
