@@ -168,7 +168,9 @@ class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         # Dagster's store_event for each event, in one transaction a database for the whole
         # batch instead of one an event and database. All or nothing: if an event fails, the
-        # batch is rolled back and Dagster stores its events one by one.
+        # batch is rolled back and Dagster stores its events one by one. (Only a failure to
+        # commit the second database after the first committed, at the end, would leave
+        # the first's events to be written again: two events, not a lost one.)
         with self._db_lock:
             if self._batch is not None:  # a batch within a batch: part of it
                 super().store_event_batch(events)
