@@ -2,7 +2,7 @@
 -- landed so far. `is_complete_period` stays false until the feed has landed the month's
 -- last day for that app, and every day before it (the report marks such a month "not
 -- complete", 非完全统计).
-{{ window_replace_config('month_start', start="date_trunc('month', " ~ window_start() ~ ")") }}
+{{ window_replace_config('month_start', start_of='month') }}
 -- Built window by window: every month the window touches, from all of its days landed so
 -- far and from the month before (for the month-over-month change).
 with daily as (
@@ -74,5 +74,4 @@ select
     end as downloads_mom,
     rank() over (partition by platform, month_start order by downloads desc) as rank_on_platform
 from framed
-where month_start >= date_trunc('month', {{ window_start() }})
-    and month_start < {{ window_end() }}
+where {{ in_window('month_start', start_of='month') }}
