@@ -46,9 +46,10 @@ def invocation_target(label: str) -> Path:
     was prepared. dbt re-parses every file when the state was parsed for another profile
     (the warehouse path of another workspace: tests, benchmarks, a user's own) and only the
     files that changed, or read at parse time an environment variable whose value changed,
-    otherwise (not the window: the marts read it when they run). Starting from the state this workspace's last invocation left
-    (`keep_parse_state`) keeps the parse partial; without one, dagster-dbt's copy applies.
-    dbt checks any state it is given, so a stale one costs a full parse, never a wrong one."""
+    otherwise (not the window: the marts read it when they run). Starting from the state
+    this workspace's last invocation left (`keep_parse_state`) keeps the parse partial;
+    without one, dagster-dbt's copy applies. dbt checks any state it is given, so a stale
+    one costs a full parse, never a wrong one."""
     target = target_root() / f"{label}-{uuid.uuid4().hex[:7]}"
     state = parse_state_file()
     if state.is_file():
