@@ -12,9 +12,11 @@ from typing import Any
 
 import dagster as dg
 
+from orchestration.alerts.sensors import ALERT_SENSORS
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.assets.report import weekly_report
+from orchestration.dead_runs import RunStart
 from orchestration.project import dbt_resource
 from orchestration.resources import (
     LandingZone,
@@ -36,10 +38,12 @@ def build_definitions(overrides: Mapping[str, Any] | None = None) -> dg.Definiti
                 market_completeness=env_or_default("MARKET_COMPLETENESS", "warn")
             ),
             "dbt": dbt_resource(),
+            "run_start": RunStart(),
             **feed_resources_from_env(),
             **(overrides or {}),
         },
         jobs=[weekly_refresh_job],
         schedules=SCHEDULES,
+        sensors=ALERT_SENSORS,
         executor=dg.in_process_executor,
     )

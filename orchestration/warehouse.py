@@ -25,13 +25,19 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
+from orchestration.run_workers import RUN_ID_ENV
 
 
 @contextlib.contextmanager
-def dbt_environment(window: Mapping[str, str] | None = None) -> Iterator[None]:
-    """Environment variables for a dbt process started inside this block: the paths, and
-    the window to build (`WINDOW_START_ENV`, `WINDOW_END_ENV`), or none (all time)."""
+def dbt_environment(
+    window: Mapping[str, str] | None = None, run_id: str | None = None
+) -> Iterator[None]:
+    """Environment variables for a dbt process started inside this block: the paths, the
+    window to build (`WINDOW_START_ENV`, `WINDOW_END_ENV`), or none (all time), and the
+    run it builds for (`RUN_ID_ENV`: found by it, a dbt left behind by a dead run
+    worker is stopped)."""
     values: dict[str, str | None] = {
+        RUN_ID_ENV: run_id,
         settings.RAW_DIR_ENV: str(settings.raw_dir()),
         settings.BUILD_WAREHOUSE_ENV: str(settings.build_warehouse_path()),
         settings.WINDOW_START_ENV: None,

@@ -43,6 +43,7 @@ from orchestration.dbt_targets import (
     keep_parse_state,
     prune_invocations,
 )
+from orchestration.dead_runs import RunStart
 from orchestration.partitions import TIMEZONE, weekly_partitions
 from orchestration.project import dbt_project
 from orchestration.quality.audit import SAMPLE_ROWS, sample_table
@@ -197,7 +198,7 @@ def build(
         args += ["--exclude", built_on(key)]
     op_name = context.op_execution_context.op.name
     target = invocation_target(f"{op_name}-{context.run.run_id[:7]}")
-    with dbt_environment(window):
+    with dbt_environment(window, run_id=context.run.run_id):
         invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     failed_here: list[dg.AssetCheckResult] = []
     for event in invocation.stream():
@@ -244,10 +245,17 @@ def build(
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+def dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtRunConfig,
+    run_start: RunStart,
+):
     """One `dbt build` per run: seeds, views and small tables rebuilt whole, and the marts
     that grow with time rebuilt only for the run's weeks (or from all history with
-    `full_refresh`)."""
+    `full_refresh`). `run_start` did its work as the run started, before this step asked
+    for the warehouse's slot (a dead run's slot is released by then)."""
+    del run_start
     if config.full_refresh:
         yield from build(context, dbt, ["--full-refresh"], window=None)
     else:

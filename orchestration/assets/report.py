@@ -59,6 +59,7 @@ def week_as_of_dates(keys: list[str], warehouse: Path | None = None) -> dict[str
     deps=[dg.AssetKey(["marts", name]) for name in REPORT_MARTS],
     kinds={"html"},
     group_name="reports",
+    required_resource_keys={"run_start"},
     description=(
         "The analyst-facing weekly report (算力周跟踪): exhibit 1, the sector roll-up, web "
         "traffic and app download charts, as of each week's last landed session; a "

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from orchestration.assets.report import REPORT_MARTS, weekly_report
+from orchestration.dead_runs import RunStart
 from orchestration.partitions import weekly_partitions
 from orchestration.report import charts
 from orchestration.report.__main__ import main
@@ -160,6 +161,7 @@ def test_the_asset_renders_each_week_and_reports_weeks_without_data(
     result = dg.materialize(
         [weekly_report],
         instance=dg.DagsterInstance.ephemeral(),
+        resources={"run_start": RunStart()},
         run_config={"ops": {"reports__weekly_report": {"config": {"out_dir": str(tmp_path)}}}},
         tags={
             "dagster/asset_partition_range_start": "2024-12-16",
