@@ -6,7 +6,11 @@ run covers a whole backfill; or, for a dataset landed whole, its span) through
 dataset, rows and notes per week, and one asset check result per data-quality rule.
 
 Re-executing a run that failed partway (Dagster's "re-execute from failure") resumes it:
-the weeks the first attempt published are not fetched again, the rest are.
+the weeks the first attempt published are not fetched again, the rest are. A pull that
+failed for a transient reason (the provider did not answer, or answered 429 or 5xx until
+the request's own retries ran out) is retried by the step's retry policy after
+`COMPUTE_WEEKLY_RETRY_DELAY` seconds (default 60, then twice that), resuming the same way;
+a permanent one (a bad key, an unknown symbol, a malformed answer) fails at once.
 
 A week that fails an ERROR rule is not published, but the asset still succeeds, so that
 the feeds that were good are modelled in the same run; the dbt step leaves out the models
@@ -16,6 +20,7 @@ The market feed's asset also lands the dividend and split events of the same pay
 """
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -32,6 +37,7 @@ from orchestration.datasets import (
     WEB_TRAFFIC,
     RawDataset,
 )
+from orchestration.feeds.http import is_transient
 from orchestration.feeds.releases.events_file import release_span
 from orchestration.feeds.sessions import session_span
 from orchestration.ingest import Landed, ingest
@@ -39,6 +45,17 @@ from orchestration.landing import published_at
 from orchestration.partitions import DateWindow, WeekWindow, weekly_partitions
 from orchestration.quality.audit import not_evaluated, report
 from orchestration.quality.rules import RULES
+
+RETRY_DELAY_ENV = "COMPUTE_WEEKLY_RETRY_DELAY"
+DEFAULT_RETRY_DELAY_SECONDS = 60
+
+
+def pull_retry_policy() -> dg.RetryPolicy:
+    """Two more attempts at a pull that failed for a transient reason."""
+    raw = os.environ.get(RETRY_DELAY_ENV) or str(DEFAULT_RETRY_DELAY_SECONDS)
+    if not raw.isdigit():
+        raise ValueError(f"{RETRY_DELAY_ENV}={raw!r}: a whole number of seconds")
+    return dg.RetryPolicy(max_retries=2, delay=int(raw), backoff=dg.Backoff.EXPONENTIAL)
 
 
 def raw_key(dataset: RawDataset) -> dg.AssetKey:
@@ -84,11 +101,16 @@ def _summary(name: str, landed: list[Landed]) -> str:
 
 
 def resumed_run_start(context: dg.AssetExecutionContext) -> dt.datetime | None:
-    """If this run re-executes a failed one, when the first attempt started."""
+    """If this run re-executes a failed one, or this step retries a failed attempt, when
+    the first attempt started: what was published since, it landed."""
     root = context.run.tags.get("dagster/root_run_id")
-    if not root or root == context.run.run_id:
+    if root and root != context.run.run_id:
+        first = root
+    elif context.retry_number > 0:
+        first = context.run.run_id
+    else:
         return None
-    record = context.instance.get_run_record_by_id(root)
+    record = context.instance.get_run_record_by_id(first)
     if record is None or record.start_time is None:
         return None
     return dt.datetime.fromtimestamp(record.start_time, tz=dt.UTC)
@@ -121,7 +143,13 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
         ],
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        required_resource_keys={feed.feed_resource_key, "landing_zone", "quality_policy"},
+        required_resource_keys={
+            feed.feed_resource_key,
+            "landing_zone",
+            "quality_policy",
+            "run_start",
+        },
+        retry_policy=pull_retry_policy(),
     )
     def raw_feed_asset(context: dg.AssetExecutionContext) -> Iterator:
         source = getattr(context.resources, feed.feed_resource_key).build()
@@ -150,6 +178,7 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
                 raise dg.Failure(
                     description=f"{feed.name} {window.start}..{window.end} not landed: {exc}",
                     metadata={"windows landed before the failure": done},
+                    allow_retries=is_transient(exc),
                 ) from exc
             for note in item.notes:
                 context.log.warning(f"{feed.name} {window.key}: {note}")

@@ -114,6 +114,23 @@ class UnknownEntityError(ProviderHTTPError):
     permanent answer, never retried, that fails the pull."""
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Whether the same pull may succeed if tried again later: the provider did not
+    answer, or answered 429 or 5xx until the request's retries ran out (here, or in an
+    error this one was raised from). A bad key, an unknown entity, a malformed body or
+    bad data will not heal by waiting."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ProviderConnectionError | ProviderTimeBoundError):
+            return True
+        if isinstance(seen, ProviderHTTPError) and seen.status in RETRY_STATUSES:
+            return True
+        if isinstance(seen, ProviderError):
+            return False
+        seen = seen.__cause__
+    return False
+
+
 class ReplayMismatchError(FeedDataError):
     """A replayed request has no recorded answer left (`ReplayTransport`). Not a
     `ProviderError`: no client code may take it for a provider's answer."""
