@@ -14,7 +14,7 @@ import dagster as dg
 
 from orchestration.alerts.sensors import ALERT_SENSORS
 from orchestration.assets.dbt import dbt_models
-from orchestration.assets.raw import RAW_ASSETS
+from orchestration.assets.raw import raw_assets
 from orchestration.assets.report import weekly_report
 from orchestration.dead_runs import RunStart
 from orchestration.project import dbt_resource
@@ -31,7 +31,7 @@ from orchestration.settings import RAW_DIR_ENV
 def build_definitions(overrides: Mapping[str, Any] | None = None) -> dg.Definitions:
     """The project's definitions; `overrides` replaces resources by key (tests do)."""
     return dg.Definitions(
-        assets=[*RAW_ASSETS, dbt_models, weekly_report],
+        assets=[*raw_assets(), dbt_models, weekly_report],
         resources={
             "landing_zone": LandingZone(root=env_or_default(RAW_DIR_ENV, "")),
             "quality_policy": QualityPolicyResource(

@@ -238,4 +238,9 @@ RAW_FEEDS = (
     # Landed whole: analysts edit any event of the file, and every run lands all of it.
     RawFeed("raw_release_events", (RELEASE_EVENTS,), "release_events_feed", span=release_span),
 )
-RAW_ASSETS = [build_raw_asset(feed) for feed in RAW_FEEDS]
+
+
+def raw_assets() -> list[dg.AssetsDefinition]:
+    """The raw assets, built when the definitions are (their retry policy reads the
+    environment then, not at import)."""
+    return [build_raw_asset(feed) for feed in RAW_FEEDS]

@@ -8,7 +8,7 @@ import os
 import dagster as dg
 import pytest
 
-from orchestration.assets.raw import RAW_ASSETS
+from orchestration.assets.raw import raw_assets
 from orchestration.feeds.base import FeedConfigError
 from orchestration.feeds.market.csv_files import CsvMarketFeed
 from orchestration.feeds.market.demo import DemoMarketFeed
@@ -123,7 +123,7 @@ def test_an_unknown_feed_names_the_variable_and_the_choices():
 
 
 def test_raw_assets_land_through_one_factory():
-    assert {key for asset in RAW_ASSETS for key in asset.keys} == RAW_KEYS
+    assert {key for asset in raw_assets() for key in asset.keys} == RAW_KEYS
 
 
 def test_every_data_quality_rule_is_a_check_on_its_raw_asset(asset_graph):
