@@ -11,8 +11,24 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-# The project-local Dagster instance: runs from make, the CLI and the UI all land here.
-export DAGSTER_HOME := $(CURDIR)/.dagster
+# The Dagster instance runs from make, the CLI and the UI land in. By default the embedded
+# one: SQLite files in .dagster/, no server. With COMPUTE_WEEKLY_PG_URL set, the team's:
+# PostgreSQL (config/dagster.production.yaml; README "Run it for a team"), its home in
+# .dagster-production/ (settings and run logs only; `make serve DAGSTER_HOME=...` moves it).
+ifeq ($(strip $(COMPUTE_WEEKLY_PG_URL)),)
+INSTANCE_PROFILE := embedded
+INSTANCE_CONFIG := config/dagster.yaml
+DAGSTER_HOME := $(CURDIR)/.dagster
+else
+INSTANCE_PROFILE := production
+INSTANCE_CONFIG := config/dagster.production.yaml
+DAGSTER_HOME := $(CURDIR)/.dagster-production
+# dagster-postgres runs on psycopg2, but SQLAlchemy 2.1 reads a plain postgresql:// as
+# psycopg 3: name the driver, for every Dagster process make starts.
+override COMPUTE_WEEKLY_PG_URL := $(patsubst postgres://%,postgresql+psycopg2://%,$(patsubst postgresql://%,postgresql+psycopg2://%,$(COMPUTE_WEEKLY_PG_URL)))
+export COMPUTE_WEEKLY_PG_URL
+endif
+export DAGSTER_HOME
 # Dagster hands a run's planned events and a partitioned output's materializations to the
 # instance's event log in batches of this size, which it writes in one transaction
 # (orchestration/event_log_storage.py); unset, one by one, twice as slow. 1000 measured no
@@ -24,7 +40,7 @@ DEMO_RANGE ?= 2023-12-25...2024-12-16
 AS_OF ?= $(DEMO_AS_OF)
 WAREHOUSE ?= $(or $(COMPUTE_WEEKLY_WAREHOUSE),warehouse/warehouse.duckdb)
 
-.PHONY: help install prepare demo backfill exhibit report sql docs test unit bench lint dev clean
+.PHONY: help install prepare demo backfill exhibit report sql docs test unit bench lint dev serve clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,10 +57,10 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock Makefile
 	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: $(INSTANCE_CONFIG)
 	mkdir -p $(DAGSTER_HOME)
-	cp config/dagster.yaml $@
-	@echo "Dagster instance: $(DAGSTER_HOME) (pool 'warehouse' limited to 1 writer)"
+	cp $(INSTANCE_CONFIG) $@
+	@echo "Dagster instance ($(INSTANCE_PROFILE)): $(DAGSTER_HOME) (pool 'warehouse' limited to 1 writer)"
 
 install: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml ## Install Python, dbt and Dagster into .venv (uv, locked)
 
@@ -93,6 +109,23 @@ lint: install ## Check style and common mistakes (ruff)
 
 dev: prepare ## Open the Dagster UI (http://127.0.0.1:3000)
 	$(BIN)/dagster dev -w workspace.yaml
+
+# The team's services (README "Run it for a team"): the code server of the `orchestration`
+# location, the webserver and the daemon, as separate processes under honcho
+# (deploy/Procfile), against the PostgreSQL instance, its schema migrated first.
+DAGSTER_WEBSERVER_HOST ?= 127.0.0.1
+DAGSTER_WEBSERVER_PORT ?= 3000
+COMPUTE_WEEKLY_CODE_SERVER_HOST ?= 127.0.0.1
+COMPUTE_WEEKLY_CODE_SERVER_PORT ?= 4000
+export DAGSTER_WEBSERVER_HOST DAGSTER_WEBSERVER_PORT COMPUTE_WEEKLY_CODE_SERVER_HOST COMPUTE_WEEKLY_CODE_SERVER_PORT
+
+serve: prepare ## Run the team's services on PostgreSQL (COMPUTE_WEEKLY_PG_URL); Ctrl-C stops them
+	@if [ "$(INSTANCE_PROFILE)" != production ]; then \
+	  echo "make serve runs the team's instance on PostgreSQL: set COMPUTE_WEEKLY_PG_URL=postgresql://user:password@host:5432/dagster (README: Run it for a team)" >&2; \
+	  exit 2; fi
+	$(BIN)/python -m orchestration.alerts
+	$(BIN)/dagster instance migrate
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile deploy/Procfile --app-root $(CURDIR) start
 
 clean: ## Remove landed data, the warehouse, reports, the cache and the Dagster instance (keeps .venv)
 	rm -rf raw/*/ warehouse/*.duckdb* warehouse/.building reports .cache docs/dbt $(DAGSTER_HOME) dbt_project/target
