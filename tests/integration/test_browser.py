@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,23 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import ARTIFACTS, NO_CHROMIUM, launched_chromium, open_page
 from tests.conftest import PROJECT_ROOT, install_instance_settings
+from tests.ports import free_port
 
 # One worker (pytest-xdist) runs the whole module: one webserver, one browser, and the
 # demo year the report test needs built once, with the other tests that use it.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo_year")]
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo_year"), NO_CHROMIUM]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVERY_ASSET = [
     "raw / market_bars", "raw / corporate_actions", "raw / fx_rates", "raw / web_traffic",
     "raw / app_downloads", "raw / exchange_sessions", "staging / stg_market_bars",
@@ -46,28 +35,10 @@ EVERY_ASSET = [
     "marts / release_events", "reports / weekly_report",
 ]  # fmt: skip
 
-if CHROMIUM is None:
-    pytestmark = [
-        *pytestmark,
-        pytest.mark.skip(reason="no chromium on PATH: `apt-get install chromium` (.ci/run does)"),
-    ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launched_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -108,15 +79,6 @@ def webserver(tmp_path_factory):
     yield url
     process.terminate()
     process.wait(timeout=30)
-
-
-def open_page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1600, "height": 4000})
-    page.goto(url, wait_until="networkidle", timeout=90_000)
-    skip = page.get_by_role("button", name="Skip")  # Dagster's first-visit community dialog
-    if skip.count():
-        skip.first.click()
-    return page
 
 
 def test_the_catalog_lists_every_asset(browser, webserver):

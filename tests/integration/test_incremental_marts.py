@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import duckdb
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from orchestration.assets.dbt import WINDOW_MODELS
 from orchestration.settings import BUILD_WAREHOUSE_ENV, RAW_DIR_ENV
 from tests.integration.dbt_in_process import dbt, private_dbt_target, set_window  # noqa: F401
+from tests.marts import assert_same_marts, mart_rows
 
 pytestmark = pytest.mark.integration
 
@@ -28,17 +28,7 @@ FIRST_WEEK, LAST_WEEK = dt.date(2023, 12, 25), dt.date(2024, 12, 16)
 def marts(warehouse) -> dict[str, list[tuple]]:
     # Not read-only: dbt ran in this process and holds the file open read-write, and DuckDB
     # wants one configuration per file within a process.
-    with duckdb.connect(str(warehouse)) as con:
-        return {
-            mart: con.execute(f"select * from marts.{mart} order by all").fetchall()
-            for mart in MARTS
-        }
-
-
-def same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
-    return a == b
+    return mart_rows(warehouse, MARTS, read_only=False)
 
 
 def test_a_year_built_week_by_week_equals_a_full_rebuild(demo_year, tmp_path, monkeypatch):
@@ -58,11 +48,7 @@ def test_a_year_built_week_by_week_equals_a_full_rebuild(demo_year, tmp_path, mo
     dbt("build", "--exclude", WINDOW_MODELS, "resource_type:test")
     dbt("run", "--select", WINDOW_MODELS, "--full-refresh")
 
-    built_weekly, built_full = marts(weekly), marts(full)
-    for mart in MARTS:
-        assert len(built_weekly[mart]) == len(built_full[mart]) > 0, mart
-        for row_weekly, row_full in zip(built_weekly[mart], built_full[mart], strict=True):
-            assert all(map(same, row_weekly, row_full)), (mart, row_weekly, row_full)
+    assert_same_marts(marts(weekly), marts(full))
 
 
 def test_a_week_rebuilt_from_fewer_rows_leaves_no_stale_rows(demo_year, tmp_path, monkeypatch):

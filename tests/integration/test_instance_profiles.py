@@ -13,7 +13,7 @@ import yaml
 
 from orchestration.run_launcher import MonitoredRunLauncher
 from orchestration.settings import PROJECT_ROOT
-from tests.postgres import fresh_database, with_database
+from tests.postgres import dagster_url, fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -57,10 +57,7 @@ def test_with_a_postgres_url_the_team_profile_keeps_everything_in_postgres(tmp_p
         with pytest.raises(ModuleNotFoundError, match="psycopg"):
             dg.DagsterInstance.from_config(str(tmp_path))
 
-        monkeypatch.setenv(
-            "COMPUTE_WEEKLY_PG_URL",
-            with_database(url, url.rsplit("/", 1)[1], "postgresql+psycopg2"),
-        )
+        monkeypatch.setenv("COMPUTE_WEEKLY_PG_URL", dagster_url(url))
         with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
             storages = {
                 type(instance.run_storage).__name__,
