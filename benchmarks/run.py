@@ -77,6 +77,7 @@ from benchmarks.common import (
     uncompiled_bytecode_warning,
 )
 from benchmarks.measure import BenchmarkError, load_average, machine
+from benchmarks.postgres import PostgresUnavailable, dagster_url, fresh_database
 
 COLUMNS = ("figure", "what", "wall s", "peak MiB", "compared with", "ratio", "target", "met")
 
@@ -261,6 +262,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows += fig1.rows()
                 details.append(section_runs(fig1))
             details.append(section_breakdown("Figure 1: the 52-week run", single))
+            if "1" in args.only:
+                try:
+                    with fresh_database("cw_bench") as url:
+                        pg_ws = pipeline.Workspace(
+                            workspaces.new("fig1-postgres"), pipeline.PRODUCTION_CONFIG,
+                            {"COMPUTE_WEEKLY_PG_URL": dagster_url(url)},
+                        )  # fmt: skip
+                        pg_ws.migrate()
+                        on_pg = pipeline.run_single(pg_ws, log_dir, name="fig1-postgres")
+                    rows += pipeline.Figure1OnPostgres(on_pg, single).rows()
+                    details.append(
+                        section_breakdown("Figure 1 on the team's instance (PostgreSQL)", on_pg)
+                    )
+                except PostgresUnavailable as unavailable:
+                    notes.append(f"figure 1 on the team's instance not run: {unavailable}")
             if "2" in args.only:
                 new_weeks = pipeline.run_new_weeks(single_ws, args.new_weeks, log_dir)
                 fresh = (
