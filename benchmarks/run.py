@@ -28,7 +28,10 @@ Figure 1: a 52-week backfill of all feeds in one run
     run costs tens of seconds, so by default the first `--sample` (8) weeks are run and the
     total extrapolated linearly to 52, labelled "extrapolated from N runs"; `--full` runs
     all 52. Targets: the single run <= 60 s on a 2-core machine, and >= 5x faster than one
-    partition per run.
+    partition per run. The same single run is then made on the team's instance
+    (`config/dagster.production.yaml`, PostgreSQL: a fresh database on the local server,
+    `benchmarks/postgres.py`) and shown beside it; skipped, with a note, where no
+    PostgreSQL answers.
 
 Figure 2: one new week on top of a year of history
     After figure 1's single run, `--partition 2024-12-23` in the same workspace, then the
