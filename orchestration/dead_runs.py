@@ -10,16 +10,21 @@ no daemon watching, and a dead worker's dbt goes on running, orphaned, in every 
 So every run, as it starts, also settles what dead runs left on this host
 (`release_dead_runs`, through the `RunStart` resource every asset requires), before any of
 its steps asks for a slot: the next run clears what a killed one left, with or without a
-daemon.
+daemon, down to the temporary files a writer killed before its rename left in the landing
+zone or beside the warehouse (`orchestration.files`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
+from orchestration import settings
+from orchestration.files import abandoned_temporaries
 from orchestration.run_workers import (
     WorkerState,
     leftovers,
@@ -37,6 +42,7 @@ class Released:
     failed: tuple[str, ...] = ()  # marked failed: their worker was dead
     stopped: tuple[str, ...] = ()  # had processes left running (their dbt), now stopped
     freed: tuple[str, ...] = ()  # had pool slots, claimed or pending, now freed
+    removed: tuple[Path, ...] = ()  # temporary files whose writer died before its rename
 
 
 def dead_worker_message(run: dg.DagsterRun) -> str:
@@ -60,9 +66,11 @@ def release_dead_runs(
     instance: dg.DagsterInstance,
     current_run_id: str | None = None,
     log: logging.Logger | None = None,
+    landing_roots: Sequence[Path] = (),
 ) -> Released:
     """Fail every started run whose worker on this host is dead; stop the processes still
-    running for runs that are over; free the pool slots of runs that are over."""
+    running for runs that are over; free the pool slots of runs that are over; remove the
+    temporary files under `landing_roots` whose writer is gone."""
     log = log or logging.getLogger(__name__)
     failed = []
     for record in instance.get_run_records(
@@ -94,7 +102,14 @@ def release_dead_runs(
                 storage.free_concurrency_slots_for_run(run_id)
                 log.warning(f"run {run_id} is over but held pool slots; freed them")
                 freed.append(run_id)
-    return Released(tuple(failed), tuple(stopped), tuple(freed))
+    removed = []
+    for root in landing_roots:
+        for path in abandoned_temporaries(root):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        log.warning(f"removed {len(removed)} temporary file(s) a killed writer left: {removed[0]}")
+    return Released(tuple(failed), tuple(stopped), tuple(freed), tuple(removed))
 
 
 class RunStart(dg.ConfigurableResource):
@@ -108,4 +123,5 @@ class RunStart(dg.ConfigurableResource):
         if context.instance is None or run is None:
             return  # built outside a run (a direct call in a test): nothing to record
         record_worker(context.instance, run.run_id)
-        release_dead_runs(context.instance, run.run_id, context.log)
+        roots = (settings.raw_dir(), settings.warehouse_path().parent)
+        release_dead_runs(context.instance, run.run_id, context.log, roots)

@@ -1,17 +1,44 @@
 """Writing a file whole or not at all: beside its final path, then renamed over it, so a
 reader (a browser, a run starting, another worker) never sees half of it; and keeping
-what is derived once in a cache file, where one can be written."""
+what is derived once in a cache file, where one can be written.
+
+A temporary file is hidden and named by the process writing it (`temporary_beside`): a
+writer killed before its rename leaves it behind, and `abandoned_temporaries` finds it
+once that process is gone, for the next run to remove (`orchestration.dead_runs`).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
+
+import psutil
+
+# `.<name>.<pid>-<32 hex>.tmp`, and the write-ahead log DuckDB may keep beside one.
+_TEMPORARY = re.compile(r"^\..+\.(?P<pid>\d+)-[0-9a-f]{32}\.tmp(\.wal)?$")
+
+
+def temporary_beside(path: Path) -> Path:
+    """A hidden temporary file in `path`'s folder, named by this process."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
+
+
+def abandoned_temporaries(root: Path) -> list[Path]:
+    """The temporary files under `root` whose writing process no longer runs."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        path
+        for path in root.rglob(".*.tmp*")
+        if (match := _TEMPORARY.match(path.name)) and not psutil.pid_exists(int(match["pid"]))
+    )
 
 
 def write_atomically(path: Path, content: bytes) -> Path:
     """Write `content` to `path` (its folder must exist) in one rename; return `path`."""
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temporary = temporary_beside(path)
     try:
         temporary.write_bytes(content)
         os.replace(temporary, path)

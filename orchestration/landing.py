@@ -16,11 +16,12 @@ import datetime as dt
 import gzip
 import json
 import os
-import uuid
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from orchestration.files import temporary_beside
 
 DATA_FILE = "data.parquet"
 
@@ -56,7 +57,7 @@ def write_responses(folder: Path, records: list[dict], stem: str = "responses") 
     """Keep the provider responses a pull was parsed from, gzip'd JSON lines, atomically."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{stem}.jsonl.gz"
-    temporary = folder / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    temporary = temporary_beside(target)
     try:
         with gzip.open(temporary, "wt", encoding="utf-8") as handle:
             for record in records:
@@ -71,7 +72,7 @@ def write_atomically(target: Path, table: pa.Table) -> Path:
     """Write `table` to a temporary file beside `target`, then rename it over `target`."""
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{DATA_FILE}.{uuid.uuid4().hex}.tmp"
+    temporary = temporary_beside(target)
     try:
         # No key/value metadata beyond the Arrow schema: nothing secret can ride along.
         pq.write_table(table, temporary, compression="zstd")

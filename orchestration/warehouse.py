@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import duckdb
 
 from orchestration import settings
+from orchestration.files import temporary_beside
 from orchestration.run_workers import RUN_ID_ENV
 
 
@@ -74,7 +74,7 @@ def publish(
     if build.stem != published.stem:
         raise ValueError(f"{build.name} and {published.name} must share a name (view catalogs)")
     published.parent.mkdir(parents=True, exist_ok=True)
-    temporary = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
+    temporary = temporary_beside(published)
     try:
         with duckdb.connect() as con:
             # Attached under its own name, so the views' catalog references bind while

@@ -81,7 +81,7 @@ class RunFacts:
     blocked: Sequence[BlockedCheck] = ()
 
 
-def _run_lines(facts: RunFacts, environ: Mapping[str, str] | None) -> list[str]:
+def _run_lines(facts: RunFacts) -> list[str]:
     lines = [f"Run: {facts.run_id} of {facts.job_name}"]
     if facts.weeks:
         lines.append(f"Weeks: {facts.weeks}")
@@ -97,11 +97,10 @@ def _link_lines(run_id: str, environ: Mapping[str, str] | None) -> list[str]:
 
 def run_failed(facts: RunFacts, environ: Mapping[str, str] | None = None) -> Alert:
     """The alert for a failed run."""
-    where = facts.failed_steps or facts.unfinished_steps
     subject = f"{SUBJECT_PREFIX} run failed: {facts.job_name}"
     if facts.weeks:
         subject += f", {facts.weeks}"
-    lines = _run_lines(facts, environ)
+    lines = _run_lines(facts)
     if facts.failed_steps:
         lines.append(f"Failed: {'; '.join(facts.failed_steps)}")
     elif facts.unfinished_steps:
@@ -110,7 +109,7 @@ def run_failed(facts: RunFacts, environ: Mapping[str, str] | None = None) -> Ale
         lines.append(f"Check that blocked a week: {blocked.line()}")
     lines.append(f"Error: {first_line(facts.error)}")
     lines += _link_lines(facts.run_id, environ)
-    if not where and not facts.blocked:
+    if not (facts.failed_steps or facts.unfinished_steps or facts.blocked):
         lines.insert(1, "The run failed before any step started.")
     return _redacted(Alert(subject, "\n".join(lines)), environ)
 
@@ -119,7 +118,7 @@ def weeks_blocked(facts: RunFacts, environ: Mapping[str, str] | None = None) -> 
     """The alert for a run that succeeded while an ERROR check kept weeks unpublished."""
     checks = ", ".join(f"{b.asset} {b.check}" for b in facts.blocked)
     subject = f"{SUBJECT_PREFIX} check blocked a week: {checks}"
-    lines = _run_lines(facts, environ)
+    lines = _run_lines(facts)
     lines += [f"Check that blocked a week: {blocked.line()}" for blocked in facts.blocked]
     lines.append(
         "The weeks named were not published: the previous good data stays, the pull is kept "
@@ -139,11 +138,13 @@ def finalize_missed(
     week = (monday - dt.timedelta(days=7)).isoformat()
     seen = list(runs)
     subject = (
-        f"{SUBJECT_PREFIX} Monday run missing: week {week} not finalized by {deadline:%H:%M %Z}"
+        f"{SUBJECT_PREFIX} Monday run missing: week {week} not finalized by "
+        f"{deadline:%H:%M} Asia/Shanghai"
     )
     lines = [
         f"No run of weekly_refresh_job covering the week of {week} has succeeded since "
-        f"{monday.isoformat()} 00:00, and the deadline ({deadline:%Y-%m-%d %H:%M %Z}) has passed.",
+        f"{monday.isoformat()} 00:00, and the deadline ({deadline:%Y-%m-%d %H:%M} "
+        "Asia/Shanghai) has passed.",
         "Runs since the week ended: " + (", ".join(seen) if seen else "none"),
         "Is the daemon running, and is the schedule finalize_previous_week on?",
     ]

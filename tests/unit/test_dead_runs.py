@@ -5,8 +5,11 @@ launcher answers Dagster's run monitoring from the same records."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import uuid
+from pathlib import Path
 
 import dagster as dg
 import psutil
@@ -14,8 +17,10 @@ import pytest
 
 from orchestration.dagster_internals import WorkerStatus
 from orchestration.dead_runs import RunStart, release_dead_runs
+from orchestration.files import abandoned_temporaries, temporary_beside
 from orchestration.run_launcher import MonitoredRunLauncher
 from orchestration.run_workers import RUN_ID_ENV, WORKER_TAG, RunWorker
+from orchestration.settings import PROJECT_ROOT
 from tests.conftest import project_instance
 from tests.processes import killed, start_sleeper
 
@@ -150,3 +155,29 @@ def test_the_launcher_tells_run_monitoring_which_workers_are_alive(instance):
         started_run(instance, None),
     ):
         assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
+
+
+WRITER = (
+    "import sys, time; from pathlib import Path; from orchestration.files import temporary_beside;"
+    " t = temporary_beside(Path(sys.argv[1])); t.write_bytes(b'half a parquet');"
+    " print(t, flush=True); time.sleep(600)"
+)
+
+
+def test_a_temporary_file_a_killed_writer_left_is_removed_and_a_live_ones_kept(instance, tmp_path):
+    partition = tmp_path / "raw" / "market_bars" / "week=2024-12-16"
+    partition.mkdir(parents=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(partition / "data.parquet")],
+        stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    left = Path(writer.stdout.readline().strip())
+    killed(writer)  # before its rename
+    live = temporary_beside(partition / "responses.jsonl.gz")  # this process: writing
+    live.write_bytes(b"being written")
+    (partition / "data.parquet").write_bytes(b"the published week")
+    assert abandoned_temporaries(tmp_path / "raw") == [left]
+
+    released = release_dead_runs(instance, landing_roots=[tmp_path / "raw", tmp_path / "nowhere"])
+    assert released.removed == (left,)
+    assert sorted(p.name for p in partition.iterdir()) == sorted(["data.parquet", live.name])
