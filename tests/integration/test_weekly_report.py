@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from orchestration.assets.report import weekly_report
+from orchestration.dead_runs import RunStart
 from orchestration.report import charts, sql
 from orchestration.report.build import build_report
 from tests.conftest import PROJECT_ROOT, pipeline_env
@@ -123,6 +124,7 @@ def test_the_asset_renders_each_week_of_a_run(demo_year, tmp_path):
         result = dg.materialize(
             [weekly_report],
             instance=dg.DagsterInstance.ephemeral(),
+            resources={"run_start": RunStart()},
             run_config={"ops": {"reports__weekly_report": {"config": {"out_dir": str(tmp_path)}}}},
             tags={
                 "dagster/asset_partition_range_start": "2024-12-09",
