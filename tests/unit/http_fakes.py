@@ -16,18 +16,14 @@ SECRET = "sk-test-0123456789abcdef"  # a fake key: it must never show in errors 
 
 
 class FakeClock:
-    """Monotonic time that moves only when something sleeps; the wall clock moves with it."""
+    """Monotonic time that moves only when something sleeps."""
 
-    def __init__(self, wall: float = 1_700_000_000.0) -> None:
+    def __init__(self) -> None:
         self.now = 0.0
-        self.wall = wall
         self.sleeps: list[float] = []
 
     def monotonic(self) -> float:
         return self.now
-
-    def time(self) -> float:
-        return self.wall + self.now
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)

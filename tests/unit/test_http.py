@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import logging
+import time
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -139,9 +140,9 @@ def test_429_then_success_waits_the_retry_after_seconds(httpserver: HTTPServer) 
     assert clock.sleeps == [7.0]
 
 
-def test_retry_after_as_an_http_date_is_read_on_the_clock(httpserver: HTTPServer) -> None:
-    clock = FakeClock()
-    when = email.utils.formatdate(clock.time() + 30, usegmt=True)
+def test_retry_after_as_an_http_date_is_waited_until(httpserver: HTTPServer) -> None:
+    clock = FakeClock()  # urllib3 reads the date against the wall clock
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
     httpserver.expect_oneshot_request("/x").respond_with_json(
         {}, status=503, headers={"Retry-After": when}
     )
@@ -149,7 +150,24 @@ def test_retry_after_as_an_http_date_is_read_on_the_clock(httpserver: HTTPServer
 
     client(httpserver.url_for("/"), clock).get("/x")
 
-    assert clock.sleeps == [30.0]
+    (wait,) = clock.sleeps
+    assert 28.0 < wait <= 30.0  # the date has whole seconds; a moment has passed
+
+
+def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_ignored(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    httpserver.expect_oneshot_request("/x").respond_with_json(
+        {}, status=503, headers={"Retry-After": "soon"}
+    )
+    httpserver.expect_request("/x").respond_with_json({})
+    clock = FakeClock()
+
+    with caplog.at_level(logging.WARNING):
+        client(httpserver.url_for("/"), clock).get("/x")
+
+    assert clock.sleeps == [1.0]  # the backoff's
+    assert "ignoring a Retry-After that is neither seconds nor a date" in caplog.text
 
 
 def test_retry_after_shorter_than_the_backoff_waits_the_backoff(httpserver: HTTPServer) -> None:
