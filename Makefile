@@ -31,7 +31,7 @@ endif
 export DAGSTER_HOME
 # Dagster hands a run's planned events and a partitioned output's materializations to the
 # instance's event log in batches of this size, which it writes in one transaction
-# (orchestration/event_log_storage.py); unset, one by one, twice as slow. 1000 measured no
+# (orchestration/dagster_internals/sqlite_event_log.py); unset, one by one, twice as slow. 1000 measured no
 # faster, and a batch holds the event log's lock (about 2 ms an event), which the UI's
 # reads in the same process wait for.
 export DAGSTER_EVENT_BATCH_SIZE ?= 100

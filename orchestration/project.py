@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from functools import cached_property
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject
-from dagster_dbt.dbt_project import using_dagster_dev
+from dagster_dbt import DbtProject
 
+from orchestration.dagster_internals.dbt_cli import LocalDbtCliResource
 from orchestration.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -28,33 +27,10 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
-class LocalDbtCliResource(DbtCliResource):
-    """`DbtCliResource` for the dbt installed beside this Python, without two costs
-    dagster-dbt pays before every invocation:
-
-    - it asks the executable for its version (`dbt --version`, a subprocess of 3.5 s) to
-      tell dbt-core from the Fusion engine. The project's dbt is the dbt-core package of
-      this environment, so its version is read from the package instead; any other
-      executable is still asked;
-    - it opens a dbt adapter in this process (loading the project, profile and macros,
-      1.6 s) for `fetch_column_metadata()` and `fetch_row_counts()`, which the project's
-      assets do not call. Without it those two would add nothing: they need an adapter."""
-
-    @cached_property
-    def _cli_version(self):  # dagster-dbt's hook; returns a packaging Version
-        if Path(self.dbt_executable) != Path(dbt_executable()):
-            return super()._cli_version
-        from dbt.version import __version__
-        from packaging.version import parse
-
-        return parse(__version__)
-
-    def _initialize_dbt_core_adapter(self, args):  # dagster-dbt's hook; None: no adapter
-        return None
-
-
 def dbt_resource() -> LocalDbtCliResource:
-    """The resource every dbt asset runs with."""
+    """The resource every dbt asset runs with: dagster-dbt's, for the dbt installed beside
+    this Python, without the set-up costs the project does not need
+    (`orchestration.dagster_internals.dbt_cli`)."""
     return LocalDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
@@ -100,7 +76,7 @@ def prepare_manifest(project: DbtProject = dbt_project) -> Path:
 
 def prepare_manifest_if_dev() -> None:
     """Under `dagster dev`, re-parse the dbt project when it changed."""
-    if using_dagster_dev():
+    if dbt_project.preparer.using_dagster_dev():
         prepare_manifest()
 
 

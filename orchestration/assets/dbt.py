@@ -83,7 +83,17 @@ class ComputeWeeklyTranslator(DagsterDbtTranslator):
         run, while `build` stops only what is built on the failed model (dbt itself skips
         the models after a failed test within one build)."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        return spec._replace(blocking=False) if spec is not None else None
+        if spec is None:
+            return None
+        return dg.AssetCheckSpec(
+            spec.name,
+            asset=spec.asset_key,
+            description=spec.description,
+            additional_deps=spec.additional_deps,
+            metadata=spec.metadata,
+            automation_condition=spec.automation_condition,
+            blocking=False,
+        )
 
     @staticmethod
     def _folder(dbt_resource_props: Mapping[str, Any]) -> str:
@@ -144,8 +154,8 @@ def _with_failing_rows(
         sql = compiled.get(result.check_name)
         sample = _failing_sample(sql) if sql else None
         if sample:
-            result = result._replace(
-                metadata={**result.metadata, "failing rows sample": dg.MetadataValue.md(sample)}
+            result = result.with_metadata(
+                {**result.metadata, "failing rows sample": dg.MetadataValue.md(sample)}
             )
         yield result
 

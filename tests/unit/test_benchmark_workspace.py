@@ -4,7 +4,7 @@ benchmark runs from; and what their table reports of the runs."""
 
 from __future__ import annotations
 
-import re
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from benchmarks.common import changed_outside_benchmarks
 from benchmarks.measure import Measured
 from benchmarks.pipeline import Figure2, Workspace
 from orchestration import settings
-from tests.conftest import PROJECT_ROOT
+from tests import make
 
 
 def test_every_path_the_pipeline_writes_is_inside_the_workspace(
@@ -47,10 +47,10 @@ def test_pipeline_settings_from_the_shell_do_not_reach_the_runs(
 
 
 def test_runs_get_the_instance_settings_the_makefile_exports(tmp_path: Path) -> None:
-    makefile = (PROJECT_ROOT / "Makefile").read_text()
-    exported = re.search(r"^export DAGSTER_EVENT_BATCH_SIZE \?= (\d+)$", makefile, re.M)
-    assert exported, "the Makefile no longer exports DAGSTER_EVENT_BATCH_SIZE"
-    assert Workspace(tmp_path).env()["DAGSTER_EVENT_BATCH_SIZE"] == exported.group(1)
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_EVENT_BATCH_SIZE"}
+    batch = make.exported("DAGSTER_EVENT_BATCH_SIZE", env)
+    assert batch, "the Makefile no longer exports DAGSTER_EVENT_BATCH_SIZE"
+    assert Workspace(tmp_path).env()["DAGSTER_EVENT_BATCH_SIZE"] == batch
 
 
 def _run(wall_s: float) -> Measured:

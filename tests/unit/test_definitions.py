@@ -260,38 +260,22 @@ def test_keepa_needs_a_key():
         GpuFeedResource(kind="csv").build()
 
 
-def test_the_dbt_resource_knows_its_version_without_running_dbt(monkeypatch):
-    import dagster_dbt.core.resource as dagster_dbt_resource
+def test_a_dbt_invocation_starts_dbt_once_without_asking_its_version(tmp_path):
     from dbt.version import __version__
 
-    from orchestration.project import dbt_resource
+    from orchestration.project import dbt_executable, dbt_project, dbt_resource
 
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"ran {args[0]}: 3.5 s on every run")
-
-    monkeypatch.setattr(dagster_dbt_resource, "check_output", refuse)
-    assert str(dbt_resource()._cli_version) == __version__
-
-
-def test_another_dbt_executable_is_still_asked_its_version(monkeypatch, tmp_path):
-    import dagster_dbt.core.resource as dagster_dbt_resource
-
-    from orchestration.project import LocalDbtCliResource, dbt_project
-
-    asked = []
-
-    def answer(command, *args, **kwargs):
-        asked.append(command)
-        return b"Core:\n  - installed: 1.10.4\n"
-
-    monkeypatch.setattr(dagster_dbt_resource, "check_output", answer)
-    other = tmp_path / "dbt"
-    other.write_text("#!/bin/sh\n")
-    other.chmod(0o755)
-    other = str(other)
-    resource = LocalDbtCliResource(project_dir=dbt_project, dbt_executable=other)
-    assert str(resource._cli_version) == "1.10.4"
-    assert asked == [[other, "--version"]]
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "dbt"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {dbt_executable()} "$@"\n')
+    wrapper.chmod(0o755)
+    resource = dbt_resource().model_copy(update={"dbt_executable": str(wrapper)})
+    assert resource.project_dir == str(dbt_project.project_dir)
+    resource.cli(["parse", "--quiet"], target_path=tmp_path / "target").wait()
+    (call,) = calls.read_text().splitlines()  # dagster-dbt would run `dbt --version` first
+    assert call.startswith("parse --quiet")
+    assert (tmp_path / "target" / "manifest.json").exists()
+    assert __version__.startswith("1.11.")
 
 
 def test_each_workspace_starts_dbt_from_the_parse_state_its_last_invocation_left(

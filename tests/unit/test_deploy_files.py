@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from orchestration.settings import PROJECT_ROOT
+from tests import make
 
 DEPLOY = PROJECT_ROOT / "deploy"
 SYSTEMD = DEPLOY / "systemd"
@@ -329,8 +330,7 @@ def test_images_pin_the_locked_dagster_versions():
     assert dagster_image["dagster-docker"] == libraries
     user_code = pins(DOCKER / "Dockerfile_user_code")
     assert user_code["dagster-docker"] == user_code["dagster-k8s"] == libraries
-    make_uv = re.search(r"^UV_VERSION := (\S+)$", (PROJECT_ROOT / "Makefile").read_text(), re.M)
-    assert user_code["uv"] == make_uv.group(1)
+    assert user_code["uv"] == make.variable("UV_VERSION")
     for dockerfile in ("Dockerfile_dagster", "Dockerfile_user_code"):
         assert "FROM python:3.11-slim" in (DOCKER / dockerfile).read_text()
     helm_readme = (HELM / "README.md").read_text()

@@ -1,5 +1,6 @@
 """The project instance's event log: Dagster's SQLite storage with its connections kept open
-(orchestration/event_log_storage.py). Real SQLite files in a temp folder, real Dagster."""
+(orchestration/dagster_internals/sqlite_event_log.py). Real SQLite files in a temp folder,
+real Dagster."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
-from orchestration.event_log_storage import (
+from orchestration.dagster_internals.sqlite_event_log import (
     OPEN_RUN_DATABASES,
     ReusedConnectionSqliteEventLogStorage,
     event_log_directory,

@@ -116,7 +116,7 @@ class ReusedConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     In dagster.yaml (config/dagster.yaml):
 
         event_log_storage:
-          module: orchestration.event_log_storage
+          module: orchestration.dagster_internals.sqlite_event_log
           class: ReusedConnectionSqliteEventLogStorage
           config:
             dagster_home: {env: DAGSTER_HOME}
