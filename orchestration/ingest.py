@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from orchestration.datasets import RawDataset
-from orchestration.feeds.base import Feed
+from orchestration.feeds.lib.base import Feed
 from orchestration.landing import (
     read_partition,
     rejected_file,

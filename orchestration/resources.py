@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 import dagster as dg
 
 from orchestration import settings
-from orchestration.feeds.base import Feed, FeedConfigError
 from orchestration.feeds.downloads.csv_files import CsvDownloadsFeed
 from orchestration.feeds.downloads.demo import DemoDownloadsFeed
 from orchestration.feeds.downloads.qimai_client import QimaiDownloadsFeed
@@ -28,11 +27,12 @@ from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
 from orchestration.feeds.gpu.csv_files import CsvGpuFeed
 from orchestration.feeds.gpu.demo import DemoGpuFeed
 from orchestration.feeds.gpu.keepa_client import KeepaGpuFeed
+from orchestration.feeds.lib.base import Feed, FeedConfigError
 from orchestration.feeds.market.csv_files import CsvMarketFeed
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.feeds.market.yahoo import YahooMarketFeed
 from orchestration.feeds.releases.events_file import ReleaseEventsFeed
-from orchestration.feeds.sessions import ExchangeSessionsFeed
+from orchestration.feeds.sessions.exchange_calendars import ExchangeSessionsFeed
 from orchestration.feeds.traffic.csv_files import CsvTrafficFeed
 from orchestration.feeds.traffic.demo import DemoTrafficFeed
 from orchestration.feeds.traffic.similarweb_client import SimilarwebTrafficFeed

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from orchestration.datasets import RawDataset
-from orchestration.feeds.base import FeedDataError
+from orchestration.feeds.lib.base import FeedDataError
 from orchestration.partitions import DateWindow
 
 SAMPLE_SIZE = 5

@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.feeds.base import FeedBatch
+from orchestration.feeds.lib.base import FeedBatch
 from orchestration.partitions import DateWindow
 from orchestration.project import prepare_manifest
 from orchestration.settings import (

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from orchestration.alerts.channels import WEBHOOK_URL_ENV, Alert
-from orchestration.feeds.http import Redactor
+from orchestration.feeds.lib.http import Redactor
 
 WEBSERVER_URL_ENV = "COMPUTE_WEEKLY_WEBSERVER_URL"
 PG_URL_ENV = "COMPUTE_WEEKLY_PG_URL"

@@ -37,9 +37,9 @@ from orchestration.datasets import (
     WEB_TRAFFIC,
     RawDataset,
 )
-from orchestration.feeds.http import is_transient
+from orchestration.feeds.lib.http import is_transient
 from orchestration.feeds.releases.events_file import release_span
-from orchestration.feeds.sessions import session_span
+from orchestration.feeds.sessions.exchange_calendars import session_span
 from orchestration.ingest import Landed, ingest
 from orchestration.landing import published_at
 from orchestration.partitions import DateWindow, WeekWindow, weekly_partitions

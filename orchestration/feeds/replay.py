@@ -35,12 +35,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from orchestration.feeds.base import FeedBatch, FeedDataError
 from orchestration.feeds.downloads.qimai_client import QimaiDownloadsFeed
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
 from orchestration.feeds.gpu.keepa_client import KeepaGpuFeed
-from orchestration.feeds.http import ReplayMismatchError, ReplayTransport
-from orchestration.feeds.live import LiveFeed, days
+from orchestration.feeds.lib.base import FeedBatch, FeedDataError
+from orchestration.feeds.lib.http import ReplayMismatchError, ReplayTransport
+from orchestration.feeds.lib.live import LiveFeed, days
 from orchestration.feeds.market.yahoo import YahooMarketFeed
 from orchestration.feeds.traffic.similarweb_client import SimilarwebTrafficFeed
 from orchestration.partitions import DateWindow, WeekWindow

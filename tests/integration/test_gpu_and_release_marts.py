@@ -11,8 +11,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.feeds.base import FeedBatch
 from orchestration.feeds.gpu.demo import DemoGpuFeed
+from orchestration.feeds.lib.base import FeedBatch
 from orchestration.feeds.releases.events_file import DEFAULT_FILE
 from orchestration.landing import partition_file, unpartitioned_file
 from orchestration.partitions import WeekWindow

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.datasets import MARKET_BARS
-from orchestration.feeds.base import FeedBatch, FeedDataError
-from orchestration.feeds.demo import market_model
+from orchestration.feeds.lib.base import FeedBatch, FeedDataError
+from orchestration.feeds.market import demo_model as market_model
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.landing import partition_file, read_partition
 from tests.conftest import (

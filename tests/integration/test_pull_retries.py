@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from orchestration.feeds.http import ProviderConnectionError, UnknownEntityError
+from orchestration.feeds.lib.http import ProviderConnectionError, UnknownEntityError
 from orchestration.feeds.market.demo import DemoMarketFeed
 from tests.conftest import materialize_range, pipeline_env
 

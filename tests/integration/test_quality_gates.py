@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.feeds.base import FeedBatch
+from orchestration.feeds.lib.base import FeedBatch
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.feeds.traffic.demo import DemoTrafficFeed
 from orchestration.landing import partition_file

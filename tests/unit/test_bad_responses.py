@@ -31,7 +31,6 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedDataError
 from orchestration.feeds.downloads.qimai import QimaiError
 from orchestration.feeds.downloads.qimai_client import (
     DOWNLOAD_PATH,
@@ -41,8 +40,9 @@ from orchestration.feeds.downloads.qimai_client import (
     QimaiUnknownAppError,
 )
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
-from orchestration.feeds.http import ProviderBodyError, ProviderHTTPError, UnknownEntityError
-from orchestration.feeds.live import LiveFeed
+from orchestration.feeds.lib.base import FeedDataError
+from orchestration.feeds.lib.http import ProviderBodyError, ProviderHTTPError, UnknownEntityError
+from orchestration.feeds.lib.live import LiveFeed
 from orchestration.feeds.market.yahoo import YahooMarketFeed
 from orchestration.feeds.market.yahoo_chart import YahooChartError
 from orchestration.feeds.traffic.similarweb_client import (

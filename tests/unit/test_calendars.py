@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from orchestration import calendars
-from orchestration.feeds.sessions import ExchangeSessionsFeed, session_span
+from orchestration.feeds.sessions.exchange_calendars import ExchangeSessionsFeed, session_span
 from orchestration.partitions import DateWindow, WeekWindow
 
 

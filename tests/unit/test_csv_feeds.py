@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.feeds.base import FeedConfigError, FeedDataError
 from orchestration.feeds.downloads.csv_files import CsvDownloadsFeed, read_downloads_file
 from orchestration.feeds.fx.csv_files import CsvFxFeed, read_rate_file
-from orchestration.feeds.live import past_part
+from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
+from orchestration.feeds.lib.live import past_part
 from orchestration.feeds.traffic.csv_files import CsvTrafficFeed, read_visits_file
 from orchestration.partitions import DateWindow, WeekWindow
 from tests.conftest import SHARED_DIR

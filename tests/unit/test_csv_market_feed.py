@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.feeds.base import FeedConfigError, FeedDataError
+from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
 from orchestration.feeds.market.csv_files import CsvMarketFeed, read_listing_file
 from orchestration.partitions import WeekWindow
 from orchestration.settings import SEEDS_DIR

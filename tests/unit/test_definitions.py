@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from orchestration.assets.raw import raw_assets
-from orchestration.feeds.base import FeedConfigError
+from orchestration.feeds.lib.base import FeedConfigError
 from orchestration.feeds.market.csv_files import CsvMarketFeed
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.partitions import weekly_partitions

@@ -8,9 +8,10 @@ from collections import defaultdict
 import pytest
 
 from orchestration import calendars, seeds
-from orchestration.feeds.demo import fx_model, market_model
 from orchestration.feeds.downloads.demo import DemoDownloadsFeed
 from orchestration.feeds.fx.demo import DemoFxFeed
+from orchestration.feeds.lib.demo import fx_model
+from orchestration.feeds.market import demo_model as market_model
 from orchestration.feeds.market.demo import DemoMarketFeed, chart_payload, split_history_payload
 from orchestration.feeds.traffic.demo import DemoTrafficFeed
 from orchestration.partitions import WeekWindow

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from orchestration.feeds.base import Feed, FeedDataError
 from orchestration.feeds.fx.csv_files import CsvFxFeed
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed, named_currencies
-from orchestration.feeds.http import ProviderHTTPError
+from orchestration.feeds.lib.base import Feed, FeedDataError
+from orchestration.feeds.lib.http import ProviderHTTPError
 from orchestration.partitions import WeekWindow
 from tests.unit.http_fakes import FakeClock
 

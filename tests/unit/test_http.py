@@ -12,8 +12,8 @@ import time
 import pytest
 from pytest_httpserver import HTTPServer
 
-from orchestration.feeds.base import FeedConfigError, FeedDataError
-from orchestration.feeds.http import (
+from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
+from orchestration.feeds.lib.http import (
     HttpClient,
     HttpPolicy,
     ProviderBodyError,

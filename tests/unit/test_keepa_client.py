@@ -14,10 +14,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedConfigError, FeedDataError
 from orchestration.feeds.gpu.keepa import keepa_minutes
 from orchestration.feeds.gpu.keepa_client import DEFAULT_POLICY, PRODUCT_PATH, KeepaGpuFeed
-from orchestration.feeds.http import (
+from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
+from orchestration.feeds.lib.http import (
     ProviderBodyError,
     ProviderError,
     ProviderHTTPError,

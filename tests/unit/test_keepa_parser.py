@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedDataError
 from orchestration.feeds.gpu.keepa import (
     KeepaError,
     PriceEvent,
@@ -21,6 +20,7 @@ from orchestration.feeds.gpu.keepa import (
     parse_prices,
     price_events,
 )
+from orchestration.feeds.lib.base import FeedDataError
 from orchestration.partitions import DateWindow, WeekWindow
 
 LA = ZoneInfo("America/Los_Angeles")

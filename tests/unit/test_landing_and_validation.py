@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.datasets import FX_RATES, MARKET_BARS
-from orchestration.feeds.base import FeedBatch
+from orchestration.feeds.lib.base import FeedBatch
 from orchestration.ingest import ingest
 from orchestration.landing import partition_file, read_partition, write_partition
 from orchestration.partitions import WeekWindow

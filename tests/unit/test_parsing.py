@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from orchestration.feeds.base import FeedDataError
 from orchestration.feeds.downloads.qimai import parse_downloads
 from orchestration.feeds.fx.frankfurter import parse_rates
+from orchestration.feeds.lib.base import FeedDataError
+from orchestration.feeds.lib.parsing import iso_date, json_number, text_number
 from orchestration.feeds.market.yahoo_chart import YahooChartError, parse_chart
-from orchestration.feeds.parsing import iso_date, json_number, text_number
 
 
 @pytest.mark.parametrize(

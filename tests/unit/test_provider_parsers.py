@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from orchestration.feeds.base import FeedDataError
 from orchestration.feeds.downloads.qimai import QimaiError, parse_downloads
 from orchestration.feeds.fx.frankfurter import parse_rates
+from orchestration.feeds.lib.base import FeedDataError
 from orchestration.feeds.traffic.similarweb import parse_visits
 
 # =====================================================================================

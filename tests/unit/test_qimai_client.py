@@ -12,7 +12,6 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedConfigError, FeedDataError
 from orchestration.feeds.downloads.qimai import QimaiError
 from orchestration.feeds.downloads.qimai_client import (
     DOWNLOAD_PATH,
@@ -21,7 +20,8 @@ from orchestration.feeds.downloads.qimai_client import (
     QimaiThrottledError,
     QimaiUnknownAppError,
 )
-from orchestration.feeds.http import ProviderBodyError, ProviderHTTPError, UnknownEntityError
+from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
+from orchestration.feeds.lib.http import ProviderBodyError, ProviderHTTPError, UnknownEntityError
 from orchestration.partitions import WeekWindow
 from tests.unit.http_fakes import SECRET, FakeClock, pipeline_log_text
 

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.datasets import RELEASE_EVENTS
-from orchestration.feeds.base import FeedBatch, FeedDataError
+from orchestration.feeds.lib.base import FeedBatch, FeedDataError
 from orchestration.feeds.releases.events_file import (
     DEFAULT_FILE,
     ReleaseEventsFeed,

@@ -18,11 +18,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch, FeedDataError
 from orchestration.feeds.downloads.qimai_client import DOWNLOAD_PATH, QimaiDownloadsFeed
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
-from orchestration.feeds.http import ReplayMismatchError
-from orchestration.feeds.live import LiveFeed
+from orchestration.feeds.lib.base import FeedBatch, FeedDataError
+from orchestration.feeds.lib.http import ReplayMismatchError
+from orchestration.feeds.lib.live import LiveFeed
 from orchestration.feeds.market.demo import DemoMarketFeed, chart_payload, split_history_payload
 from orchestration.feeds.market.symbols import wind_to_yahoo
 from orchestration.feeds.market.yahoo import YahooMarketFeed

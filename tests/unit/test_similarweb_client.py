@@ -14,8 +14,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedConfigError, FeedDataError
-from orchestration.feeds.http import ProviderError, ProviderHTTPError, UnknownEntityError
+from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
+from orchestration.feeds.lib.http import ProviderError, ProviderHTTPError, UnknownEntityError
 from orchestration.feeds.traffic.similarweb_client import (
     CAPABILITIES_PATH,
     DEFAULT_POLICY,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.feeds.base import FeedConfigError, FeedDataError
-from orchestration.feeds.http import (
+from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
+from orchestration.feeds.lib.http import (
     ProviderBodyError,
     ProviderConnectionError,
     ProviderHTTPError,

@@ -23,7 +23,7 @@ from orchestration.datasets import (
     WEB_TRAFFIC,
     RawDataset,
 )
-from orchestration.feeds.base import FeedBatch
+from orchestration.feeds.lib.base import FeedBatch
 from orchestration.ingest import ingest
 from orchestration.landing import partition_file
 from orchestration.partitions import DateWindow, WeekWindow

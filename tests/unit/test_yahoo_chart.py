@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from orchestration.feeds.base import FeedDataError
+from orchestration.feeds.lib.base import FeedDataError
 from orchestration.feeds.market.symbols import wind_to_yahoo
 from orchestration.feeds.market.yahoo_chart import (
     ChartSeries,

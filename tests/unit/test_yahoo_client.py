@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from orchestration import seeds
-from orchestration.feeds.http import ProviderBodyError, ProviderHTTPError, UnknownEntityError
+from orchestration.feeds.lib.http import ProviderBodyError, ProviderHTTPError, UnknownEntityError
 from orchestration.feeds.market.yahoo import SPLIT_HISTORY_PARAMS, YahooMarketFeed, chart_period
 from orchestration.feeds.market.yahoo_chart import YahooChartError
 from orchestration.partitions import DateWindow, WeekWindow

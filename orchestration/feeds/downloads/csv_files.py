@@ -2,7 +2,7 @@
 
 Layout: a header naming `date` and `downloads`, and optionally `platform`; without a
 `platform` cell a row gets the app's platform from the `apps` seed. A date may appear
-once per platform. The reading rules are `orchestration.feeds.csv_reading`'s: an empty
+once per platform. The reading rules are `orchestration.feeds.lib.csv_reading`'s: an empty
 or non-numeric `downloads` is an error naming the file and line.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration import seeds
-from orchestration.feeds.csv_reading import CsvFolderFeed, read_records
+from orchestration.feeds.lib.csv_reading import CsvFolderFeed, read_records
 
 
 def read_downloads_file(path: Path, app_id: str, platform: str) -> list[dict[str, Any]]:

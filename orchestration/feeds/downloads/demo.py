@@ -10,9 +10,9 @@ import datetime as dt
 from typing import Any
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch
-from orchestration.feeds.demo import activity_model
 from orchestration.feeds.downloads.qimai import CHINA, SUCCESS, parse_downloads
+from orchestration.feeds.lib.base import FeedBatch
+from orchestration.feeds.lib.demo import activity_model
 from orchestration.partitions import DateWindow, report_today
 
 

@@ -12,8 +12,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orchestration.feeds.base import FeedDataError
-from orchestration.feeds.parsing import json_number
+from orchestration.feeds.lib.base import FeedDataError
+from orchestration.feeds.lib.parsing import json_number
 
 SUCCESS = 10000
 CHINA = ZoneInfo("Asia/Shanghai")

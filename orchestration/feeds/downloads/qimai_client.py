@@ -41,10 +41,10 @@ from typing import Any
 from requests.adapters import BaseAdapter
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch, FeedConfigError
 from orchestration.feeds.downloads.qimai import SUCCESS, QimaiError, parse_downloads
-from orchestration.feeds.http import Clock, HttpPolicy, UnknownEntityError
-from orchestration.feeds.live import LiveFeed
+from orchestration.feeds.lib.base import FeedBatch, FeedConfigError
+from orchestration.feeds.lib.http import Clock, HttpPolicy, UnknownEntityError
+from orchestration.feeds.lib.live import LiveFeed
 from orchestration.partitions import DateWindow
 
 DOWNLOAD_PATH = "/pred/download"

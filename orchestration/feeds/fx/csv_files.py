@@ -4,7 +4,7 @@ Layout, as in ../shared/reference/fx/USDCNY.csv: a header naming `date` and
 `<ccy>_per_usd` (e.g. `cny_per_usd`: units of the currency per 1 USD). A blank value is
 a day without a quote (a holiday), skipped; a value that is not a positive number is an
 error naming the file and line. The reading rules are
-`orchestration.feeds.csv_reading`'s. It also serves as the fallback of the Frankfurter
+`orchestration.feeds.lib.csv_reading`'s. It also serves as the fallback of the Frankfurter
 feed for currencies Frankfurter does not quote (TWD).
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedDataError
-from orchestration.feeds.csv_reading import CsvFolderFeed, read_records
+from orchestration.feeds.lib.base import FeedDataError
+from orchestration.feeds.lib.csv_reading import CsvFolderFeed, read_records
 
 
 def read_rate_file(path: Path, currency: str) -> list[dict[str, Any]]:

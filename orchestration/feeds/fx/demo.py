@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch
-from orchestration.feeds.demo import fx_model
 from orchestration.feeds.fx.frankfurter import parse_rates
+from orchestration.feeds.lib.base import FeedBatch
+from orchestration.feeds.lib.demo import fx_model
 from orchestration.partitions import DateWindow, report_today
 
 

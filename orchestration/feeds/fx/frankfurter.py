@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from orchestration.feeds.base import FeedDataError
-from orchestration.feeds.parsing import iso_date, json_number
+from orchestration.feeds.lib.base import FeedDataError
+from orchestration.feeds.lib.parsing import iso_date, json_number
 
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 

@@ -31,10 +31,10 @@ from typing import Any
 from requests.adapters import BaseAdapter
 
 from orchestration import seeds
-from orchestration.feeds.base import Feed, FeedBatch
 from orchestration.feeds.fx.frankfurter import parse_rates
-from orchestration.feeds.http import Clock, HttpPolicy
-from orchestration.feeds.live import LiveFeed
+from orchestration.feeds.lib.base import Feed, FeedBatch
+from orchestration.feeds.lib.http import Clock, HttpPolicy
+from orchestration.feeds.lib.live import LiveFeed
 from orchestration.partitions import DateWindow
 
 DEFAULT_BASE_URL = "https://api.frankfurter.dev"

@@ -13,7 +13,7 @@ in the `gpu_listings` seed (a card listed on several marketplaces needs the cell
 without a `currency` cell, the currency of that marketplace if Keepa serves it
 (amazon.com: USD), else the cell is required. A day without an offer has no row: rows
 are landed as observed, never carried forward (`is_carried_forward` false, `price_since`
-the row's date). The reading rules are `orchestration.feeds.csv_reading`'s: a date, a
+the row's date). The reading rules are `orchestration.feeds.lib.csv_reading`'s: a date, a
 condition and a marketplace twice in a file, or an empty or non-numeric price, is an
 error naming the file and line.
 """
@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedDataError
-from orchestration.feeds.csv_reading import CsvFolderFeed, read_records
 from orchestration.feeds.gpu.keepa import CONDITION_SERIES, MARKETPLACES
+from orchestration.feeds.lib.base import FeedDataError
+from orchestration.feeds.lib.csv_reading import CsvFolderFeed, read_records
 
 
 def read_price_file(

@@ -17,8 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch
-from orchestration.feeds.demo import gpu_model
+from orchestration.feeds.gpu import demo_model as gpu_model
 from orchestration.feeds.gpu.keepa import (
     CONDITION_SERIES,
     MARKETPLACES,
@@ -26,6 +25,7 @@ from orchestration.feeds.gpu.keepa import (
     keepa_minutes,
     parse_prices,
 )
+from orchestration.feeds.lib.base import FeedBatch
 from orchestration.partitions import DateWindow, report_today
 
 

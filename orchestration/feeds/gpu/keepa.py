@@ -42,7 +42,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedDataError
+from orchestration.feeds.lib.base import FeedDataError
 from orchestration.partitions import DateWindow
 
 KEEPA_EPOCH_OFFSET_MINUTES = 21_564_000  # 2011-01-01 00:00 UTC in Unix minutes

@@ -43,7 +43,6 @@ import requests
 from requests.adapters import BaseAdapter
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch, FeedConfigError
 from orchestration.feeds.gpu.keepa import (
     INVALID,
     PRODUCT_TYPES,
@@ -54,9 +53,10 @@ from orchestration.feeds.gpu.keepa import (
     marketplace,
     parse_prices,
 )
-from orchestration.feeds.http import Clock, HttpPolicy
-from orchestration.feeds.live import LiveFeed
-from orchestration.feeds.parsing import json_number
+from orchestration.feeds.lib.base import FeedBatch, FeedConfigError
+from orchestration.feeds.lib.http import Clock, HttpPolicy
+from orchestration.feeds.lib.live import LiveFeed
+from orchestration.feeds.lib.parsing import json_number
 from orchestration.partitions import DateWindow
 
 DEFAULT_BASE_URL = "https://api.keepa.com"

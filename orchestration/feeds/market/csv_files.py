@@ -9,7 +9,7 @@ dividend-adjusted closes in `adj_close`, which the changes use where present.
 A listing with no file, or no rows in a week, is reported in the batch notes. A file
 that cannot be read (no `date` or `close` column, a cell that is not a number, a date
 twice) fails the run with the file and line named. The reading rules are
-`orchestration.feeds.csv_reading`'s, shared with the other csv feeds.
+`orchestration.feeds.lib.csv_reading`'s, shared with the other csv feeds.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration import seeds
-from orchestration.feeds.csv_reading import CsvFolderFeed, read_records
+from orchestration.feeds.lib.csv_reading import CsvFolderFeed, read_records
 
 OPTIONAL = ("open", "high", "low", "adj_close", "volume", "shares_outstanding")
 

@@ -22,8 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch
-from orchestration.feeds.demo import market_model
+from orchestration.feeds.lib.base import FeedBatch
+from orchestration.feeds.market import demo_model as market_model
 from orchestration.feeds.market.symbols import wind_to_yahoo
 from orchestration.feeds.market.yahoo_chart import (
     Split,

@@ -48,9 +48,9 @@ from zoneinfo import ZoneInfo
 from requests.adapters import BaseAdapter
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch
-from orchestration.feeds.http import Clock, HttpPolicy
-from orchestration.feeds.live import LiveFeed
+from orchestration.feeds.lib.base import FeedBatch
+from orchestration.feeds.lib.http import Clock, HttpPolicy
+from orchestration.feeds.lib.live import LiveFeed
 from orchestration.feeds.market.symbols import wind_to_yahoo
 from orchestration.feeds.market.yahoo_chart import (
     ChartSeries,

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from orchestration.feeds.base import FeedDataError
-from orchestration.feeds.parsing import json_number
+from orchestration.feeds.lib.base import FeedDataError
+from orchestration.feeds.lib.parsing import json_number
 
 # A split: effective date, numerator, denominator (numerator / denominator new shares
 # per old share, e.g. 10:1).

@@ -16,7 +16,7 @@ as every other dataset. One row per event:
   where the report has them (optional columns);
 - `source_url`: where the event is announced (an http(s) URL; the `has_source` check).
 
-The reading rules are `orchestration.feeds.csv_reading`'s (UTF-8, header in any order
+The reading rules are `orchestration.feeds.lib.csv_reading`'s (UTF-8, header in any order
 and case, a date that is not `YYYY-MM-DD` fails naming the line). An empty cell is a
 missing value, for the contract and the checks to report with the other rows' problems.
 
@@ -35,8 +35,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from orchestration.feeds.base import FeedBatch, FeedConfigError
-from orchestration.feeds.csv_reading import read_records
+from orchestration.feeds.lib.base import FeedBatch, FeedConfigError
+from orchestration.feeds.lib.csv_reading import read_records
 from orchestration.partitions import DateWindow, first_week
 from orchestration.settings import PROJECT_ROOT
 

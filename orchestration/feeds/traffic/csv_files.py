@@ -4,7 +4,7 @@ Layout: a header naming `date` and `visits`, and optionally `domain`; visits may
 fractions (estimates). Without a `domain` cell, a row gets the domain the site was
 measured on that day (the `site_domains` seed: e.g. chat.openai.com before 2024-05-16,
 chatgpt.com from then on). The category comes from the `sites` seed. The reading rules
-are `orchestration.feeds.csv_reading`'s: an empty or non-numeric `visits` is an error
+are `orchestration.feeds.lib.csv_reading`'s: an empty or non-numeric `visits` is an error
 naming the file and line.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration import seeds
-from orchestration.feeds.csv_reading import CsvFolderFeed, read_records
+from orchestration.feeds.lib.csv_reading import CsvFolderFeed, read_records
 
 
 def domain_on(domains: Iterable[seeds.SiteDomain], day: dt.date) -> seeds.SiteDomain:

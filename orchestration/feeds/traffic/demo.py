@@ -11,8 +11,8 @@ import datetime as dt
 from typing import Any
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch
-from orchestration.feeds.demo import activity_model
+from orchestration.feeds.lib.base import FeedBatch
+from orchestration.feeds.lib.demo import activity_model
 from orchestration.feeds.traffic.similarweb import parse_visits
 from orchestration.partitions import DateWindow, report_today
 

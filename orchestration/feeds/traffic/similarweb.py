@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestration.feeds.base import FeedDataError
-from orchestration.feeds.parsing import iso_date, json_number
+from orchestration.feeds.lib.base import FeedDataError
+from orchestration.feeds.lib.parsing import iso_date, json_number
 
 
 def parse_visits(payload: Any, *, site_id: str, domain: str, category: str) -> list[dict[str, Any]]:

@@ -54,9 +54,9 @@ import requests
 from requests.adapters import BaseAdapter
 
 from orchestration import seeds
-from orchestration.feeds.base import FeedBatch, FeedConfigError
-from orchestration.feeds.http import Clock, HttpPolicy, ProviderError
-from orchestration.feeds.live import LiveFeed, days
+from orchestration.feeds.lib.base import FeedBatch, FeedConfigError
+from orchestration.feeds.lib.http import Clock, HttpPolicy, ProviderError
+from orchestration.feeds.lib.live import LiveFeed, days
 from orchestration.feeds.traffic.similarweb import parse_visits
 from orchestration.partitions import DateWindow
 

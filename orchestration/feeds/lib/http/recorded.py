@@ -16,9 +16,9 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from orchestration.feeds.base import FeedDataError
-from orchestration.feeds.http.errors import ReplayMismatchError
-from orchestration.feeds.http.secrets import Redactor
+from orchestration.feeds.lib.base import FeedDataError
+from orchestration.feeds.lib.http.errors import ReplayMismatchError
+from orchestration.feeds.lib.http.secrets import Redactor
 
 _RECORD_FIELDS = {"method": str, "path": str, "params": dict, "status": int, "body": str}
 _NAMES_ONLY = Redactor()  # secret values are unknown at replay; parameter names suffice

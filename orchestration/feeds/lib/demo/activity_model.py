@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from orchestration.feeds.demo.noise import normal
+from orchestration.feeds.lib.demo.noise import normal
 
 REFERENCE_DAY = dt.date(2024, 12, 12)  # middle of the week of 2024-12-09
 HERE = Path(__file__).parent

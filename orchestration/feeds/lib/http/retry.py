@@ -20,9 +20,9 @@ from urllib3.exceptions import InvalidHeader
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import RequestHistory, Retry
 
-from orchestration.feeds.http.pacing import Clock
-from orchestration.feeds.http.policy import HttpPolicy
-from orchestration.feeds.http.secrets import Redactor
+from orchestration.feeds.lib.http.pacing import Clock
+from orchestration.feeds.lib.http.policy import HttpPolicy
+from orchestration.feeds.lib.http.secrets import Redactor
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import math
 from functools import cache, lru_cache
 from pathlib import Path
 
-from orchestration.feeds.demo.paths import anchored_log_walk
+from orchestration.feeds.lib.demo.paths import anchored_log_walk
 
 CALIBRATION_FILE = Path(__file__).with_name("fx_calibration.csv")
 

@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from orchestration.feeds.base import FeedDataError
+from orchestration.feeds.lib.base import FeedDataError
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TEXT_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?|[+-]?\.\d+")

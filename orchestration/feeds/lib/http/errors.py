@@ -1,12 +1,12 @@
 """The errors of provider calls, and which of them may heal by waiting.
 
-Every error is a `FeedDataError` (`orchestration.feeds.base`): a pull that raises one
+Every error is a `FeedDataError` (`orchestration.feeds.lib.base`): a pull that raises one
 lands nothing. `is_transient` tells the raw assets' retry policy which to try again.
 """
 
 from __future__ import annotations
 
-from orchestration.feeds.base import FeedDataError
+from orchestration.feeds.lib.base import FeedDataError
 
 # 429 and every 5xx except 501 (Not Implemented) and 505 (HTTP Version Not Supported),
 # which do not heal by waiting.

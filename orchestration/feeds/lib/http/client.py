@@ -13,8 +13,8 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 
-from orchestration.feeds.base import FeedConfigError
-from orchestration.feeds.http.errors import (
+from orchestration.feeds.lib.base import FeedConfigError
+from orchestration.feeds.lib.http.errors import (
     ProviderBodyError,
     ProviderConnectionError,
     ProviderError,
@@ -22,10 +22,10 @@ from orchestration.feeds.http.errors import (
     ProviderTimeBoundError,
     UnknownEntityError,
 )
-from orchestration.feeds.http.pacing import SYSTEM_CLOCK, Clock, RateLimiter
-from orchestration.feeds.http.policy import HttpPolicy
-from orchestration.feeds.http.retry import Attempts, BoundedRetry, GiveUp
-from orchestration.feeds.http.secrets import LOG_FILTER, Redactor
+from orchestration.feeds.lib.http.pacing import SYSTEM_CLOCK, Clock, RateLimiter
+from orchestration.feeds.lib.http.policy import HttpPolicy
+from orchestration.feeds.lib.http.retry import Attempts, BoundedRetry, GiveUp
+from orchestration.feeds.lib.http.secrets import LOG_FILTER, Redactor
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
-from orchestration.feeds.demo.noise import normals
+from orchestration.feeds.lib.demo.noise import normals
 
 
 def anchored_log_walk(

@@ -24,8 +24,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from orchestration.feeds.demo.noise import normal
-from orchestration.feeds.demo.paths import anchored_log_walk
+from orchestration.feeds.lib.demo.noise import normal
+from orchestration.feeds.lib.demo.paths import anchored_log_walk
 
 HERE = Path(__file__).parent
 CALIBRATION_FILE = HERE / "gpu_calibration.csv"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestration.feeds.http.errors import RETRY_STATUSES
+from orchestration.feeds.lib.http.errors import RETRY_STATUSES
 
 
 @dataclass(frozen=True)

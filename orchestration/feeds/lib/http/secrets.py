@@ -65,8 +65,8 @@ class RedactingFilter(logging.Filter):
     installed on each module logger of urllib3 and on this module's."""
 
     LOGGERS = (
-        "orchestration.feeds.http.client",
-        "orchestration.feeds.http.retry",
+        "orchestration.feeds.lib.http.client",
+        "orchestration.feeds.lib.http.retry",
         "urllib3.connectionpool",
         "urllib3.connection",
         "urllib3.poolmanager",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from orchestration.feeds.base import FeedConfigError
+from orchestration.feeds.lib.base import FeedConfigError
 
 
 class Clock(Protocol):

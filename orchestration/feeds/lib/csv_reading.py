@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from orchestration.feeds.base import FeedBatch, FeedConfigError, FeedDataError
-from orchestration.feeds.parsing import iso_date, text_number
+from orchestration.feeds.lib.base import FeedBatch, FeedConfigError, FeedDataError
+from orchestration.feeds.lib.parsing import iso_date, text_number
 from orchestration.partitions import DateWindow
 
 

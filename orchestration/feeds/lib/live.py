@@ -6,7 +6,7 @@ A live feed (`YahooMarketFeed`, `FrankfurterFxFeed`, `SimilarwebTrafficFeed`,
 batch from the provider for a window that has already happened: days from today on have
 no data yet, so they are never requested (a week that has not started is a note). The
 HTTP behaviour (pacing, retries, time bound, redaction, recording) is
-`orchestration.feeds.http`'s.
+`orchestration.feeds.lib.http`'s.
 
 Every `fetch` starts a new `ExchangeLog` on the client, so each week's batch carries its
 own pull: `batch.responses` (the answers the rows were parsed from, secrets redacted,
@@ -28,8 +28,8 @@ from typing import ClassVar
 
 from requests.adapters import BaseAdapter
 
-from orchestration.feeds.base import FeedBatch, FeedDataError
-from orchestration.feeds.http import Clock, HttpClient, HttpPolicy
+from orchestration.feeds.lib.base import FeedBatch, FeedDataError
+from orchestration.feeds.lib.http import Clock, HttpClient, HttpPolicy
 from orchestration.partitions import DateWindow, report_today
 
 

@@ -37,12 +37,12 @@
   retries, so a parse can be re-run exactly from what was recorded
   (`orchestration.feeds.replay`).
 
-Errors are `orchestration.feeds.base.FeedDataError` subclasses (`ProviderError` and
+Errors are `orchestration.feeds.lib.base.FeedDataError` subclasses (`ProviderError` and
 below). Time comes from a `Clock`, so tests of backoff and pacing run without sleeping.
 """
 
-from orchestration.feeds.http.client import ExchangeLog, HttpClient, body_text
-from orchestration.feeds.http.errors import (
+from orchestration.feeds.lib.http.client import ExchangeLog, HttpClient, body_text
+from orchestration.feeds.lib.http.errors import (
     RETRY_STATUSES,
     ProviderBodyError,
     ProviderConnectionError,
@@ -53,10 +53,10 @@ from orchestration.feeds.http.errors import (
     UnknownEntityError,
     is_transient,
 )
-from orchestration.feeds.http.pacing import SYSTEM_CLOCK, Clock, RateLimiter, SystemClock
-from orchestration.feeds.http.policy import HttpPolicy
-from orchestration.feeds.http.recorded import ReplayTransport
-from orchestration.feeds.http.secrets import REDACTED, Redactor
+from orchestration.feeds.lib.http.pacing import SYSTEM_CLOCK, Clock, RateLimiter, SystemClock
+from orchestration.feeds.lib.http.policy import HttpPolicy
+from orchestration.feeds.lib.http.recorded import ReplayTransport
+from orchestration.feeds.lib.http.secrets import REDACTED, Redactor
 
 __all__ = [
     "REDACTED",

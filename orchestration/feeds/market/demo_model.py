@@ -24,9 +24,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from orchestration import calendars, seeds
-from orchestration.feeds.demo import fx_model
-from orchestration.feeds.demo.noise import normal
-from orchestration.feeds.demo.paths import anchored_log_walk
+from orchestration.feeds.lib.demo import fx_model
+from orchestration.feeds.lib.demo.noise import normal
+from orchestration.feeds.lib.demo.paths import anchored_log_walk
 from orchestration.feeds.market.yahoo_chart import PRICE_DECIMALS
 
 AS_OF = dt.date(2024, 12, 18)

@@ -13,7 +13,7 @@ import datetime as dt
 from importlib.metadata import version
 
 from orchestration import calendars, seeds
-from orchestration.feeds.base import FeedBatch
+from orchestration.feeds.lib.base import FeedBatch
 from orchestration.partitions import DateWindow, WeekWindow, first_week
 
 
