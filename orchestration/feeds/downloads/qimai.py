@@ -1,5 +1,5 @@
 """Parsing the Qimai-style download envelope: `code` 10000 is success, `data.list` holds
-`[epoch_ms, value]` per day, read in Asia/Shanghai (CONTRACTS.md 2.3).
+`[epoch_ms, value]` per day, read in Asia/Shanghai (docs/providers.md, Qimai).
 
 Any other code is an error carrying the provider's message; `is_logout` means the session
 expired. Timestamps are epoch milliseconds (seconds are refused); a row's day is the

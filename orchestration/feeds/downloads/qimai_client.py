@@ -1,10 +1,10 @@
 """The live Qimai downloads feed, for a licensed or proxied endpoint speaking Qimai's envelope.
 
-Qimai (七麦数据) publishes no API (CONTRACTS.md 2). Its web app's internal API
+Qimai (七麦数据) publishes no API (docs/providers.md, Qimai). Its web app's internal API
 (`api.qimai.cn`) needs a logged-in session and a per-request `analysis` signature that
 public scrapers reverse-engineer from the site's JavaScript. This client does NOT do
-that signing, on purpose: it is fragile and may breach Qimai's terms (CONTRACTS.md 2.5,
-2.6). It calls an endpoint you are entitled to, one that answers the same shape: a
+that signing, on purpose: it is fragile and may breach Qimai's terms (docs/providers.md,
+Qimai). It calls an endpoint you are entitled to, one that answers the same shape: a
 licensed data API, or a proxy of your own that holds the session. So it has no default
 base URL.
 
@@ -21,12 +21,12 @@ Failures, each naming the provider, the app (and its appid), the days and the re
 - code 10605 (the IP or account is throttled; Qimai asks for about half an hour) and a
   truthy `is_logout` (the session or token expired) stop the fetch, not retried;
 - any other code but 10000 means the endpoint does not know the app or refused the
-  request (CONTRACTS.md 2.3: other codes are unconfirmed, treat them all as errors; an
-  appid it does not know answers a non-10000 code with `data` null):
+  request (docs/providers.md, Qimai: other codes are unconfirmed, treat them all as
+  errors; an appid it does not know answers a non-10000 code with `data` null):
   `QimaiUnknownAppError`, permanent, not retried; check the pinned `store_app_id`;
 - code 10000 without a `data.list` array (the symptom of a broken proxy or signature,
-  CONTRACTS.md 2.5), an empty, truncated or HTML body, points of the wrong shape: the
-  fetch fails (`FeedDataError`); a `data.list` that is empty is no rows for the app.
+  docs/providers.md, Qimai), an empty, truncated or HTML body, points of the wrong
+  shape: the fetch fails (`FeedDataError`); a `data.list` that is empty is no rows for the app.
 
 An app without a pinned `store_app_id` stays a note: ids are never guessed. The pace is
 one request a second by default: Qimai bans IPs that go faster.

@@ -3,10 +3,10 @@
 `GET {base}/v2/rates?base=usd&quotes=cny,hkd,krw,twd&from=<first day>&to=<last day>`,
 no key; the flat array goes through `frankfurter.parse_rates`, the demo's parser.
 
-A currency Frankfurter does not serve must not vanish silently (CONTRACTS.md 4: the ECB
-has no TWD; whether v2 quotes it is unconfirmed). It shows up in one of two ways: a 422
-whose message names it (the request is then made again without it), or no rows for it
-in the answer. Either way it is "missing", and:
+A currency Frankfurter does not serve must not vanish silently (docs/providers.md,
+Frankfurter: the ECB has no TWD; whether v2 quotes it is unconfirmed). It shows up in one
+of two ways: a 422 whose message names it (the request is then made again without it),
+or no rows for it in the answer. Either way it is "missing", and:
 
 - with a `fallback` feed (e.g. `CsvFxFeed` on a folder holding `USDTWD.csv`), the
   fallback's rows for the missing currencies in the window are added, their

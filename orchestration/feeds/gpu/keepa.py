@@ -1,6 +1,6 @@
 """Parsing Keepa `product` answers (`history=1`) into one price per card, condition and day.
 
-camelcamelcamel has no API (CONTRACTS.md 5); Keepa is the API-grade source of the same
+camelcamelcamel has no API (docs/providers.md, Keepa); Keepa is the API-grade source of the same
 Amazon price histories. Its answer, as this module reads it:
 
     {"timestamp": ..., "tokensLeft": 1199, "tokensConsumed": 1, ...,

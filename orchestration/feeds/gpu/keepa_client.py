@@ -1,6 +1,6 @@
 """The live Keepa GPU price feed: one `product` request per pinned listing and run.
 
-camelcamelcamel, the report's source, has no API (CONTRACTS.md 5); Keepa serves the same
+camelcamelcamel, the report's source, has no API (docs/providers.md, Keepa); Keepa serves the same
 Amazon price histories through one: for each listing of the `gpu_listings` seed with a
 pinned ASIN,
 

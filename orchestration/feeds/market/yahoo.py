@@ -22,7 +22,7 @@ on it, so every week's records replay on their own. `yahoo_chart.traded_series` 
 restores open, high, low, close (rounded to the currency's price decimals), volume and
 dividend amounts as traded; `adj_close` stays as Yahoo gives it.
 
-Failures (CONTRACTS.md 3.1), none retried but 429 and 5xx:
+Failures (docs/providers.md, Yahoo), none retried but 429 and 5xx:
 
 - "Not Found" ("No data found, symbol may be delisted", HTTP 404) means Yahoo does not
   know the symbol: `UnknownEntityError`, failing the week, naming listing, Yahoo symbol,

@@ -2,7 +2,7 @@
 restoring the prices as traded from Yahoo's split-adjusted ones.
 
 The live Yahoo client and the demo feed both produce this payload, so both go through
-this one parser. Pitfalls it handles (see ../shared/providers/CONTRACTS.md, 3.1):
+this one parser. Pitfalls it handles (docs/providers.md, Yahoo):
 `chart.error` inside a 200, an empty `result`, nulls inside the arrays, an absent
 `adjclose`, arrays whose length differs from `timestamp`, fields of the wrong JSON type
 (each a `YahooChartError` naming it, never a bare `TypeError`), and timestamps that must
@@ -53,7 +53,7 @@ class ChartSeries:
     currency: str | None = None
 
 
-# Errors that mean "nothing in this window", not a failure (CONTRACTS.md 3.1).
+# Errors that mean "nothing in this window", not a failure (docs/providers.md, Yahoo).
 _EMPTY_ERROR_MARKERS = ("Data doesn't exist",)
 
 

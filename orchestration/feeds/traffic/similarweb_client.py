@@ -4,14 +4,14 @@ between two free budget checks.
 `GET {base}/v5/website-analysis/websites/traffic-and-engagement` with the key in the
 `api-key` header (never in the URL) and `domain`, `metrics=visits`, `granularity=daily`,
 `start_date`/`end_date` (`YYYY-MM-DD`, both inclusive), `country=ww`,
-`main_domain_only=false`, `format=json` (CONTRACTS.md 1.2). Each domain is asked only
-for the days it was the site's domain (the `site_domains` seed, which starts each site
+`main_domain_only=false`, `format=json` (docs/providers.md, Similarweb). Each domain is
+asked only for the days it was the site's domain (the `site_domains` seed, which starts each site
 at its tracked-from date), as the demo does; answers go through
 `similarweb.parse_visits`, the demo's parser. A site before its tracked-from date is
 not asked for at all, and an answer with no rows is an empty week for that domain.
 
-Budget (CONTRACTS.md 1.3, 6.6): before a pull with at least one domain to ask for, the
-feed calls `GET {base}/user-capabilities` (free; the key in the same `api-key` header),
+Budget (docs/providers.md, Similarweb): before a pull with at least one domain to ask
+for, the feed calls `GET {base}/user-capabilities` (free; the key in the same `api-key` header),
 which answers e.g. `{"allowance": 10000, "user_remaining": 4989}`, and stops with
 `SimilarwebBudgetError` if `user_remaining` is below `min_remaining` (default 100).
 If that check cannot be made (an HTTP error after the retries, a body that is not JSON,
@@ -22,8 +22,8 @@ second check fails, the week's rows are kept (the credits are spent), `credits` 
 out of the cost and a note says why; a negative difference (the allowance renewed, or
 another user of the key) is reported as measured, with a note.
 
-Errors, per CONTRACTS.md 1.4, none retried except 429 and 5xx; each names the provider,
-the domain (and site), the days and the reason:
+Errors (docs/providers.md, Similarweb), none retried except 429 and 5xx; each names the
+provider, the domain (and site), the days and the reason:
 
 - 401 "Data not found" (unknown or mistyped domain) is `UnknownEntityError` and fails the
   pull: the seed names a domain Similarweb does not know;
