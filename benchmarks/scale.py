@@ -48,15 +48,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from orchestration.datasets import (
-    APP_DOWNLOADS,
-    CORPORATE_ACTIONS,
-    EXCHANGE_SESSIONS,
-    FX_RATES,
-    MARKET_BARS,
-    WEB_TRAFFIC,
-    RawDataset,
-)
+from orchestration.datasets import RawDataset
+from orchestration.feeds.downloads.datasets import APP_DOWNLOADS
+from orchestration.feeds.fx.datasets import FX_RATES
+from orchestration.feeds.market.datasets import CORPORATE_ACTIONS, MARKET_BARS
+from orchestration.feeds.sessions.datasets import EXCHANGE_SESSIONS
+from orchestration.feeds.traffic.datasets import WEB_TRAFFIC
 from orchestration.landing import partition_file, unpartitioned_file
 from orchestration.partitions import FIRST_WEEK_ENV
 from orchestration.settings import SEEDS_DIR

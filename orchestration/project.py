@@ -1,11 +1,12 @@
 """The dbt project as Dagster sees it, the resource that runs its dbt, and how its
 manifest is prepared.
 
-Dagster reads dbt's `manifest.json` to build assets. Under `dagster dev` the code location
-prepares it before loading (`prepare_manifest_if_dev`, as `DbtProject.prepare_if_dev`
-does, but with the dbt installed beside this Python); everything else calls
-`prepare_manifest()` first (the Makefile and the test suite do), so importing a module
-never runs `dbt parse`.
+Dagster reads dbt's `manifest.json` to build assets; dbt reads the raw datasets as sources
+written from the feeds' declarations first (`orchestration.dbt_sources`). Under `dagster
+dev` the code location prepares it before loading (`prepare_manifest_if_dev`, as
+`DbtProject.prepare_if_dev` does, but with the dbt installed beside this Python);
+everything else calls `prepare_manifest()` first (the Makefile and the test suite do), so
+importing a module never runs `dbt parse`.
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
 
 
 def prepare_manifest(project: DbtProject = dbt_project) -> Path:
-    """Run `dbt parse` if the manifest is stale; return its path."""
+    """Write the dbt sources from the feeds' declarations (`orchestration.dbt_sources`),
+    then run `dbt parse` if the manifest is stale; return its path."""
+    from orchestration.dbt_sources import write_sources
+
+    write_sources()
     if manifest_is_stale(project):
         subprocess.run(
             [

@@ -2,9 +2,9 @@
 
 Every path the project reads or writes is resolved here, at call time (never at import),
 so tests and users can point the pipeline somewhere else with an environment variable.
-The dbt profile (`dbt_project/profiles.yml`) and sources (`dbt_project/models/sources.yml`)
-use the same variables with the same defaults, relative to `dbt_project/`; Dagster passes
-them to dbt as absolute paths.
+The dbt profile (`dbt_project/profiles.yml`) and the generated sources
+(`orchestration/dbt_sources.py`) use the same variables with the same defaults, relative
+to `dbt_project/`; Dagster passes them to dbt as absolute paths.
 
 The warehouse exists twice: dbt builds in a private file (`build_warehouse_path`), and a
 successful build is published over the file analysts open (`warehouse_path`) in one

@@ -3,8 +3,8 @@
     Until a dataset has been landed at all, its Parquet glob matches no file and DuckDB
     refuses to read it; then this returns no rows with the source's declared columns and
     types instead, so a project that has landed only some feeds still builds the models of
-    the others. The columns come from sources.yml (tests/unit checks they match the Python
-    dataset contracts). -#}
+    the others. The columns come from sources.yml, written from the Python dataset
+    contracts (orchestration/dbt_sources.py). -#}
 {% macro landed(table_name) -%}
 {%- if execute -%}
     {%- set node = graph.sources['source.' ~ project_name ~ '.raw.' ~ table_name] -%}

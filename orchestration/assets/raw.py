@@ -21,30 +21,19 @@ The market feed's asset also lands the dividend and split events of the same pay
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import dagster as dg
 
-from orchestration.datasets import (
-    APP_DOWNLOADS,
-    CORPORATE_ACTIONS,
-    EXCHANGE_SESSIONS,
-    FX_RATES,
-    GPU_PRICES,
-    MARKET_BARS,
-    RELEASE_EVENTS,
-    WEB_TRAFFIC,
-    RawDataset,
-)
+from orchestration.datasets import RawDataset
+from orchestration.feeds import feed_specs
 from orchestration.feeds.lib.http import is_transient
-from orchestration.feeds.releases.events_file import release_span
-from orchestration.feeds.sessions.exchange_calendars import session_span
+from orchestration.feeds.lib.spec import FeedSpec
 from orchestration.ingest import Landed, ingest
 from orchestration.landing import published_at
 from orchestration.partitions import DateWindow, WeekWindow, weekly_partitions
 from orchestration.quality.audit import not_evaluated, report
-from orchestration.quality.rules import RULES
+from orchestration.quality.rules import rules_of
 
 RETRY_DELAY_ENV = "COMPUTE_WEEKLY_RETRY_DELAY"
 DEFAULT_RETRY_DELAY_SECONDS = 60
@@ -60,16 +49,6 @@ def pull_retry_policy() -> dg.RetryPolicy:
 
 def raw_key(dataset: RawDataset) -> dg.AssetKey:
     return dg.AssetKey(["raw", dataset.name])
-
-
-@dataclass(frozen=True)
-class RawFeed:
-    """One feed's asset: the datasets it lands (the first from the batch's rows)."""
-
-    name: str
-    datasets: tuple[RawDataset, ...]
-    feed_resource_key: str
-    span: Callable[[], DateWindow] | None = None  # datasets landed whole, not by week
 
 
 def _column_schema(dataset: RawDataset) -> dg.TableSchema:
@@ -116,13 +95,11 @@ def resumed_run_start(context: dg.AssetExecutionContext) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(record.start_time, tz=dt.UTC)
 
 
-def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
+def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
     partitions = weekly_partitions if feed.span is None else None
-    if any(dataset.partitioned != (feed.span is None) for dataset in feed.datasets):
-        raise ValueError(f"{feed.name}: a span is for, and only for, unpartitioned datasets")
 
     @dg.multi_asset(
-        name=feed.name,
+        name=feed.asset_name,
         specs=[
             dg.AssetSpec(
                 key=raw_key(dataset),
@@ -139,12 +116,12 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
         check_specs=[
             dg.AssetCheckSpec(rule.name, asset=raw_key(dataset), description=rule.description)
             for dataset in feed.datasets
-            for rule in RULES[dataset.name]
+            for rule in rules_of(dataset)
         ],
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         required_resource_keys={
-            feed.feed_resource_key,
+            feed.resource_key,
             "landing_zone",
             "quality_policy",
             "run_start",
@@ -152,7 +129,7 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
         retry_policy=pull_retry_policy(),
     )
     def raw_feed_asset(context: dg.AssetExecutionContext) -> Iterator:
-        source = getattr(context.resources, feed.feed_resource_key).build()
+        source = getattr(context.resources, feed.resource_key).build()
         root = context.resources.landing_zone.path()
         policy = context.resources.quality_policy.policy()
         windows: list[DateWindow] = (
@@ -165,7 +142,9 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
         for index, window in enumerate(windows):
             fetched = published_at(root, feed.datasets[0].name, window.start) if resumed else None
             if fetched is not None and fetched >= resumed:
-                context.log.info(f"{feed.name} {window.key}: published by the attempt resumed")
+                context.log.info(
+                    f"{feed.asset_name} {window.key}: published by the attempt resumed"
+                )
                 landed.append(Landed(window=window, published=True, resumed=True))
                 continue
             try:
@@ -176,12 +155,12 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
             except Exception as exc:
                 done = ", ".join(item.window.key for item in landed) or "none"
                 raise dg.Failure(
-                    description=f"{feed.name} {window.start}..{window.end} not landed: {exc}",
+                    description=f"{feed.asset_name} {window.start}..{window.end} not landed: {exc}",
                     metadata={"windows landed before the failure": done},
                     allow_retries=is_transient(exc),
                 ) from exc
             for note in item.notes:
-                context.log.warning(f"{feed.name} {window.key}: {note}")
+                context.log.warning(f"{feed.asset_name} {window.key}: {note}")
             for finding in item.rejected_by:
                 context.log.error(
                     f"{finding.dataset} {window.key}: {finding.rule.name} failed on "
@@ -213,7 +192,7 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
                 },
             )
             findings = [f for item in landed for f in item.findings if f.dataset == dataset.name]
-            for rule in RULES[dataset.name]:
+            for rule in rules_of(dataset):
                 mine = [f for f in findings if f.rule.name == rule.name]
                 if mine:
                     yield report(raw_key(dataset), rule, mine)
@@ -228,19 +207,7 @@ def build_raw_asset(feed: RawFeed) -> dg.AssetsDefinition:
     return raw_feed_asset
 
 
-RAW_FEEDS = (
-    RawFeed("raw_market", (MARKET_BARS, CORPORATE_ACTIONS), "market_feed"),
-    RawFeed("raw_fx_rates", (FX_RATES,), "fx_feed"),
-    RawFeed("raw_web_traffic", (WEB_TRAFFIC,), "traffic_feed"),
-    RawFeed("raw_app_downloads", (APP_DOWNLOADS,), "downloads_feed"),
-    RawFeed("raw_exchange_sessions", (EXCHANGE_SESSIONS,), "sessions_feed", span=session_span),
-    RawFeed("raw_gpu_prices", (GPU_PRICES,), "gpu_feed"),
-    # Landed whole: analysts edit any event of the file, and every run lands all of it.
-    RawFeed("raw_release_events", (RELEASE_EVENTS,), "release_events_feed", span=release_span),
-)
-
-
 def raw_assets() -> list[dg.AssetsDefinition]:
     """The raw assets, built when the definitions are (their retry policy reads the
     environment then, not at import)."""
-    return [build_raw_asset(feed) for feed in RAW_FEEDS]
+    return [build_raw_asset(feed) for feed in feed_specs()]

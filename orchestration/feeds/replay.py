@@ -35,34 +35,25 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from orchestration.feeds.downloads.qimai_client import QimaiDownloadsFeed
-from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
-from orchestration.feeds.gpu.keepa_client import KeepaGpuFeed
+from orchestration.feeds import feed_specs
 from orchestration.feeds.lib.base import FeedBatch, FeedDataError
 from orchestration.feeds.lib.http import ReplayMismatchError, ReplayTransport
 from orchestration.feeds.lib.live import LiveFeed, days
-from orchestration.feeds.market.yahoo import YahooMarketFeed
-from orchestration.feeds.traffic.similarweb_client import SimilarwebTrafficFeed
 from orchestration.partitions import DateWindow, WeekWindow
-
-# Where replayed feeds "send" their requests: nothing listens there, nothing is sent.
-REPLAY_BASE_URL = "http://replay.invalid"
-# Placeholders for the secrets a feed needs to be built: recorded answers hold none.
-REPLAY_SECRET = "replay"
 
 # A feed factory: called with `transport` and `today` keywords, returns a live feed.
 FeedFactory = Callable[..., LiveFeed]
 
-FEEDS: dict[str, FeedFactory] = {
-    "yahoo": lambda **kw: YahooMarketFeed(REPLAY_BASE_URL, **kw),
-    "frankfurter": lambda **kw: FrankfurterFxFeed(REPLAY_BASE_URL, **kw),
-    # No minimum: the recorded budget check passed when it was made.
-    "similarweb": lambda **kw: SimilarwebTrafficFeed(
-        REPLAY_BASE_URL, REPLAY_SECRET, min_remaining=0, **kw
-    ),
-    "qimai": lambda **kw: QimaiDownloadsFeed(REPLAY_BASE_URL, REPLAY_SECRET, **kw),
-    "keepa": lambda **kw: KeepaGpuFeed(REPLAY_BASE_URL, REPLAY_SECRET, **kw),
-}
+
+def replay_factories() -> dict[str, FeedFactory]:
+    """Every live source that can replay recorded answers, by kind (`--feed`): each feed
+    declares how (`Source.replay`, in its package)."""
+    return {
+        source.kind: source.replay
+        for spec in feed_specs()
+        for source in spec.sources
+        if source.replay is not None
+    }
 
 
 def write_records(path: Path, records: Iterable[Mapping[str, Any]]) -> Path:
@@ -151,7 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "feed's parser, without calling the provider, and print the rows as JSON lines.",
     )
     parser.add_argument("records", type=Path, help="responses.jsonl.gz of a landed week")
-    parser.add_argument("--feed", required=True, choices=sorted(FEEDS))
+    factories = replay_factories()
+    parser.add_argument("--feed", required=True, choices=sorted(factories))
     parser.add_argument("--week", required=True, help="the week's Monday, YYYY-MM-DD")
     parser.add_argument(
         "--today", help="the day the pull ran (default: found from the records), YYYY-MM-DD"
@@ -168,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     try:
-        batch = replay(FEEDS[args.feed], read_records(args.records), week, today=today)
+        batch = replay(factories[args.feed], read_records(args.records), week, today=today)
     except (OSError, FeedDataError) as exc:
         print(f"replay failed: {exc}", file=sys.stderr)
         return 1

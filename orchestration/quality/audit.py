@@ -1,6 +1,6 @@
 """Auditing one landed window against its dataset's rules, and reporting the results.
 
-`audit` runs every rule of `rules.RULES` on a typed table (or records the contract
+`audit` runs every rule of a dataset (`rules.rules_of`) on a typed table (or records the contract
 violations that kept it from being built) and returns one `Finding` per rule. `report`
 folds the findings of a run's windows into one Dagster `AssetCheckResult` per rule, with
 the count and a sample of the offending rows, so a person sees the problem in the UI
@@ -17,7 +17,7 @@ import dagster as dg
 import pyarrow as pa
 
 from orchestration.partitions import DateWindow
-from orchestration.quality.rules import CONTRACT, RULES, AuditContext, Rule
+from orchestration.quality.rules import CONTRACT, AuditContext, Rule, rules_of
 
 SAMPLE_ROWS = 20
 
@@ -49,7 +49,7 @@ def audit(table: pa.Table, ctx: AuditContext) -> list[Finding]:
     """Every rule of the dataset on one window's typed table (the contract passed)."""
     rows = table.to_pylist()
     findings = [contract_finding(ctx, [])]
-    for rule in RULES[ctx.dataset.name]:
+    for rule in rules_of(ctx.dataset):
         if rule.evaluate is None:
             continue
         failing = rule.evaluate(rows, ctx)

@@ -39,23 +39,8 @@ class QualityPolicy:
     # A GPU price that changes by more than this fraction from its previous observation
     # (day on day) is flagged as a spike.
     gpu_max_daily_change: float = 0.3
-    # Freshness: days after a week ends by which it must be complete, and the days the
-    # provider's data lags behind (Similarweb publishes about ten days late).
-    freshness_deadline_days: dict[str, int] = field(
-        default_factory=lambda: {
-            "market_bars": 1,
-            "fx_rates": 2,
-            "web_traffic": 12,
-            "app_downloads": 3,
-            "gpu_prices": 2,
-        }
-    )
-    provider_lag_days: dict[str, int] = field(
-        default_factory=lambda: {
-            "market_bars": 0,
-            "fx_rates": 0,
-            "web_traffic": 10,
-            "app_downloads": 1,
-            "gpu_prices": 0,
-        }
-    )
+    # Freshness, by dataset name: days after a week ends by which it must be complete, and
+    # the days the provider's data lags behind. Each dataset declares its own
+    # (`RawDataset.freshness`); these override them.
+    freshness_deadline_days: dict[str, int] = field(default_factory=dict)
+    provider_lag_days: dict[str, int] = field(default_factory=dict)

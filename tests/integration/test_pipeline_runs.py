@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.datasets import MARKET_BARS
 from orchestration.feeds.lib.base import FeedBatch, FeedDataError
 from orchestration.feeds.market import demo_model as market_model
+from orchestration.feeds.market.datasets import MARKET_BARS
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.landing import partition_file, read_partition
 from tests.conftest import (

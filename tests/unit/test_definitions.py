@@ -9,11 +9,12 @@ import dagster as dg
 import pytest
 
 from orchestration.assets.raw import raw_assets
+from orchestration.feeds import feed_spec, feed_specs
 from orchestration.feeds.lib.base import FeedConfigError
 from orchestration.feeds.market.csv_files import CsvMarketFeed
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.partitions import weekly_partitions
-from orchestration.resources import MarketFeedResource, TrafficFeedResource, feed_resources_from_env
+from orchestration.resources import feed_resources_from_env
 
 RAW_KEYS = {
     dg.AssetKey(["raw", name])
@@ -105,13 +106,14 @@ def test_feeds_default_to_demo_and_follow_the_environment(monkeypatch, tmp_path)
 
 def test_csv_market_feed_needs_a_folder():
     with pytest.raises(FeedConfigError, match="MARKET_FEED=csv needs MARKET_CSV_DIR"):
-        MarketFeedResource(kind="csv").build()
+        feed_spec("market").resource("csv").build()
     with pytest.raises(FeedConfigError, match="is not a directory"):
-        MarketFeedResource(kind="csv", csv_dir="/nonexistent/folder").build()
+        feed_spec("market").resource("csv", MARKET_CSV_DIR="/nonexistent/folder").build()
 
 
 def test_csv_market_feed_builds_from_a_folder(tmp_path):
-    assert isinstance(MarketFeedResource(kind="csv", csv_dir=str(tmp_path)).build(), CsvMarketFeed)
+    market = feed_spec("market").resource("csv", MARKET_CSV_DIR=str(tmp_path))
+    assert isinstance(market.build(), CsvMarketFeed)
 
 
 def test_an_unknown_feed_names_the_variable_and_the_choices():
@@ -119,7 +121,7 @@ def test_an_unknown_feed_names_the_variable_and_the_choices():
         FeedConfigError,
         match=r"TRAFFIC_FEED='similarweb ' is not a feed .*choose one of: csv, demo, similarweb",
     ):
-        TrafficFeedResource(kind="similarweb ").build()
+        feed_spec("traffic").resource("similarweb ").build()
 
 
 def test_raw_assets_land_through_one_factory():
@@ -127,10 +129,10 @@ def test_raw_assets_land_through_one_factory():
 
 
 def test_every_data_quality_rule_is_a_check_on_its_raw_asset(asset_graph):
-    from orchestration.quality.rules import RULES
+    from orchestration.quality.rules import rules_by_dataset
 
     checks = {(key.asset_key, key.name) for key in asset_graph.asset_check_keys}
-    for dataset, rules in RULES.items():
+    for dataset, rules in rules_by_dataset().items():
         for rule in rules:
             assert (dg.AssetKey(["raw", dataset]), rule.name) in checks
 
@@ -161,21 +163,8 @@ def test_every_feed_is_chosen_by_its_variable(
     monkeypatch.setenv(variable, kind)
     for name, value in settings.items():
         monkeypatch.setenv(name, value.format(tmp=tmp_path))
-    resource_key = {
-        "MARKET_FEED": "market_feed",
-        "FX_FEED": "fx_feed",
-        "TRAFFIC_FEED": "traffic_feed",
-        "DOWNLOADS_FEED": "downloads_feed",
-        "GPU_FEED": "gpu_feed",
-    }[variable]
-    resource = feed_resources_from_env()[resource_key]
-    # Resolve EnvVar fields the way Dagster does when it runs the resource.
-    resolved = type(resource)(
-        **{
-            name: (os.environ[value.env_var_name] if isinstance(value, dg.EnvVar) else value)
-            for name, value in resource._get_non_default_public_field_values().items()
-        }
-    )
+    resource_key = next(s.resource_key for s in feed_specs() if s.choice == variable)
+    resolved = feed_resources_from_env()[resource_key]  # EnvVar settings read as it builds
     assert type(resolved.build()).__name__ == built
 
 
@@ -184,9 +173,11 @@ def test_keys_reach_the_resources_as_env_vars_never_as_values(monkeypatch):
     monkeypatch.setenv("QIMAI_TOKEN", "t-456")
     monkeypatch.setenv("KEEPA_API_KEY", "k-789")
     resources = feed_resources_from_env()
-    assert resources["traffic_feed"].similarweb_api_key == dg.EnvVar("SIMILARWEB_API_KEY")
-    assert resources["downloads_feed"].qimai_token == dg.EnvVar("QIMAI_TOKEN")
-    assert resources["gpu_feed"].keepa_api_key == dg.EnvVar("KEEPA_API_KEY")
+    assert resources["traffic_feed"].settings["SIMILARWEB_API_KEY"] == dg.EnvVar(
+        "SIMILARWEB_API_KEY"
+    )
+    assert resources["downloads_feed"].settings["QIMAI_TOKEN"] == dg.EnvVar("QIMAI_TOKEN")
+    assert resources["gpu_feed"].settings["KEEPA_API_KEY"] == dg.EnvVar("KEEPA_API_KEY")
     for key in ("k-123", "t-456", "k-789"):
         assert key not in repr(resources)
 
@@ -206,7 +197,6 @@ def test_a_partition_range_becomes_the_half_open_dbt_window():
 
 
 def test_the_dbt_environment_sets_the_window_and_a_full_build_unsets_it(monkeypatch):
-    import os
 
     from orchestration.warehouse import dbt_environment
 
@@ -245,19 +235,17 @@ def test_release_events_come_from_the_analysts_file(monkeypatch, tmp_path):
     from orchestration.feeds.releases.events_file import DEFAULT_FILE, ReleaseEventsFeed
 
     monkeypatch.delenv("RELEASE_EVENTS_FILE", raising=False)
-    feed = feed_resources_from_env()["release_events_feed"].build()
+    feed = feed_resources_from_env()["releases_feed"].build()
     assert isinstance(feed, ReleaseEventsFeed) and feed.path == DEFAULT_FILE
     with pytest.raises(FeedConfigError, match="RELEASE_EVENTS_FILE=.* is not a file"):
         ReleaseEventsFeed(tmp_path / "nowhere.csv")
 
 
 def test_keepa_needs_a_key():
-    from orchestration.resources import GpuFeedResource
-
     with pytest.raises(FeedConfigError, match="KEEPA_API_KEY"):
-        GpuFeedResource(kind="keepa").build()
+        feed_spec("gpu").resource("keepa").build()
     with pytest.raises(FeedConfigError, match="GPU_FEED=csv needs GPU_CSV_DIR"):
-        GpuFeedResource(kind="csv").build()
+        feed_spec("gpu").resource("csv").build()
 
 
 def test_a_dbt_invocation_starts_dbt_once_without_asking_its_version(tmp_path):
@@ -316,7 +304,6 @@ def test_dbt_writes_no_log_file_in_a_run_unless_the_environment_asks_for_one(mon
 
 
 def test_old_dbt_target_folders_go_but_recent_and_newest_ones_stay(monkeypatch, tmp_path):
-    import os
     import time
 
     from orchestration.dbt_targets import prune_invocations

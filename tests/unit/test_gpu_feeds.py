@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from orchestration import seeds
-from orchestration.datasets import GPU_PRICES
 from orchestration.feeds.gpu import demo_model as gpu_model
 from orchestration.feeds.gpu.csv_files import CsvGpuFeed, read_price_file
+from orchestration.feeds.gpu.datasets import GPU_PRICES
 from orchestration.feeds.gpu.demo import DemoGpuFeed, demo_asin, product_payload
 from orchestration.feeds.gpu.keepa import keepa_time
+from orchestration.feeds.gpu.rules import gpu_price_spikes
 from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
 from orchestration.partitions import DateWindow, WeekWindow
-from orchestration.quality.rules import AuditContext, gpu_price_spikes
+from orchestration.quality.rules import AuditContext
 
 WEEK = WeekWindow.from_partition_key("2024-12-16")
 LATER = dt.date(2026, 1, 1)

@@ -9,10 +9,11 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
-from orchestration.datasets import GPU_PRICES, RELEASE_EVENTS
+from orchestration.feeds.gpu.datasets import GPU_PRICES
+from orchestration.feeds.releases.datasets import RELEASE_EVENTS
 from orchestration.partitions import DateWindow, WeekWindow
 from orchestration.quality.policy import QualityPolicy
-from orchestration.quality.rules import RULES, AuditContext
+from orchestration.quality.rules import AuditContext, rules_by_dataset
 
 D = dt.date
 WEEK = WeekWindow.from_partition_key("2024-12-16")
@@ -26,7 +27,7 @@ PROVENANCE = {
 
 
 def rule(dataset: str, name: str):
-    return next(r for r in RULES[dataset] if r.name == name)
+    return next(r for r in rules_by_dataset()[dataset] if r.name == name)
 
 
 def check(dataset: str, name: str, rows: list[dict], **context) -> list[dict]:

@@ -8,8 +8,9 @@ import re
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.datasets import FX_RATES, MARKET_BARS
+from orchestration.feeds.fx.datasets import FX_RATES
 from orchestration.feeds.lib.base import FeedBatch
+from orchestration.feeds.market.datasets import MARKET_BARS
 from orchestration.ingest import ingest
 from orchestration.landing import partition_file, read_partition, write_partition
 from orchestration.partitions import WeekWindow

@@ -8,31 +8,23 @@ import pyarrow as pa
 import pytest
 
 from orchestration import calendars, seeds
-from orchestration.datasets import (
-    APP_DOWNLOADS,
-    CORPORATE_ACTIONS,
-    FX_RATES,
-    MARKET_BARS,
-    WEB_TRAFFIC,
-    RawDataset,
-)
-from orchestration.partitions import FIRST_WEEK_ENV, WeekWindow
-from orchestration.quality.policy import QualityPolicy
-from orchestration.quality.rules import (
-    RULES,
-    AuditContext,
+from orchestration.datasets import RawDataset
+from orchestration.feeds.downloads.datasets import APP_DOWNLOADS
+from orchestration.feeds.fx.datasets import FX_RATES
+from orchestration.feeds.fx.rules import fx_carried_forward, fx_coverage, fx_in_band
+from orchestration.feeds.market.datasets import CORPORATE_ACTIONS, MARKET_BARS
+from orchestration.feeds.market.rules import (
     adjustment_jumps,
     consistent_range,
     daily_move,
-    freshness,
-    fx_carried_forward,
-    fx_coverage,
-    fx_in_band,
     known_actions,
     positive_prices,
     sessions_complete,
-    unique_key,
 )
+from orchestration.feeds.traffic.datasets import WEB_TRAFFIC
+from orchestration.partitions import FIRST_WEEK_ENV, WeekWindow
+from orchestration.quality.policy import QualityPolicy
+from orchestration.quality.rules import AuditContext, freshness, rules_by_dataset, unique_key
 
 D = dt.date
 WEEK = WeekWindow.from_partition_key("2024-12-16")  # Mon 16 .. Sun 22 December 2024
@@ -48,7 +40,7 @@ def context(dataset: RawDataset, *, window=WEEK, today=TODAY, **values) -> Audit
 
 
 def rule(dataset: str, name: str):
-    return next(r for r in RULES[dataset] if r.name == name).evaluate
+    return next(r for r in rules_by_dataset()[dataset] if r.name == name).evaluate
 
 
 def table(dataset: RawDataset, rows: list[dict]) -> pa.Table:
@@ -120,7 +112,7 @@ def full_fx_week(window: WeekWindow = WEEK) -> list[dict]:
 
 
 def test_every_dataset_has_the_rules_these_tests_cover():
-    names = {dataset: [r.name for r in rules] for dataset, rules in RULES.items()}
+    names = {dataset: [r.name for r in rules] for dataset, rules in rules_by_dataset().items()}
     assert names == {
         "market_bars": [
             "contract",
@@ -177,7 +169,8 @@ def test_every_dataset_has_the_rules_these_tests_cover():
 
 def test_contract_is_checked_while_building_not_by_a_rule_function():
     assert all(
-        rules[0].name == "contract" and rules[0].evaluate is None for rules in RULES.values()
+        rules[0].name == "contract" and rules[0].evaluate is None
+        for rules in rules_by_dataset().values()
     )
 
 
@@ -975,7 +968,7 @@ def test_freshness_of_web_traffic_waits_twelve_days_after_the_week():
 
 def test_freshness_of_web_traffic_allows_for_the_providers_ten_day_lag():
     policy = QualityPolicy(freshness_deadline_days={"web_traffic": 5})
-    assert policy.provider_lag_days["web_traffic"] == 10
+    assert WEB_TRAFFIC.freshness.lag_days == 10 and policy.provider_lag_days == {}
     # Today 28 December: ten days' lag means data through the 17th only.
     through_17th = traffic_week(WEEK, chatgpt=[1.0, 1.0])
     assert fresh(WEB_TRAFFIC, through_17th, D(2024, 12, 28), policy=policy) == []

@@ -9,18 +9,19 @@ from zoneinfo import ZoneInfo
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.datasets import RELEASE_EVENTS
 from orchestration.feeds.lib.base import FeedBatch, FeedDataError
+from orchestration.feeds.releases.datasets import RELEASE_EVENTS
 from orchestration.feeds.releases.events_file import (
     DEFAULT_FILE,
     ReleaseEventsFeed,
     read_events,
     release_span,
 )
+from orchestration.feeds.releases.rules import has_source, no_duplicate_events
 from orchestration.ingest import ingest
 from orchestration.landing import unpartitioned_file
 from orchestration.partitions import DateWindow
-from orchestration.quality.rules import AuditContext, has_source, no_duplicate_events
+from orchestration.quality.rules import AuditContext
 
 HEADER = "event_id,date,time,time_zone,vendor,product,highlight,source_url\n"
 SPAN = DateWindow(dt.date(2022, 1, 1), dt.date(2028, 1, 1))

@@ -22,16 +22,15 @@ from orchestration.feeds.downloads.qimai_client import DOWNLOAD_PATH, QimaiDownl
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
 from orchestration.feeds.lib.base import FeedBatch, FeedDataError
 from orchestration.feeds.lib.http import ReplayMismatchError
-from orchestration.feeds.lib.live import LiveFeed
+from orchestration.feeds.lib.live import REPLAY_BASE_URL, LiveFeed
 from orchestration.feeds.market.demo import DemoMarketFeed, chart_payload, split_history_payload
 from orchestration.feeds.market.symbols import wind_to_yahoo
 from orchestration.feeds.market.yahoo import YahooMarketFeed
 from orchestration.feeds.replay import (
-    FEEDS,
-    REPLAY_BASE_URL,
     main,
     read_records,
     replay,
+    replay_factories,
     write_records,
 )
 from orchestration.feeds.traffic.similarweb_client import (
@@ -103,7 +102,7 @@ def test_a_yahoo_week_replays_to_the_same_rows(provider: HTTPServer, tmp_path: P
     records = recorded(tmp_path, pulled)
     gone(provider)
 
-    replayed = replay(FEEDS["yahoo"], records, LATER)
+    replayed = replay(replay_factories()["yahoo"], records, LATER)
 
     same(replayed, pulled)
     assert len(replayed.rows) == len(pulled.rows) > 0
@@ -140,7 +139,7 @@ def test_a_frankfurter_pull_with_a_refusal_replays(provider: HTTPServer, tmp_pat
     records = recorded(tmp_path, pulled)
     gone(provider)
 
-    replayed = replay(FEEDS["frankfurter"], records, WEEK)
+    replayed = replay(replay_factories()["frankfurter"], records, WEEK)
 
     same(replayed, pulled)
     assert [record["status"] for record in records] == [422, 200]
@@ -236,7 +235,7 @@ def test_records_of_another_provider_are_refused() -> None:
     records = [{"provider": "qimai", "method": "GET", "path": "/x", "params": {}}]
 
     with pytest.raises(FeedDataError, match="the records are from qimai, not yahoo"):
-        replay(FEEDS["yahoo"], records, WEEK)
+        replay(replay_factories()["yahoo"], records, WEEK)
 
 
 def test_a_malformed_records_file_is_an_error_naming_the_line(tmp_path: Path) -> None:

@@ -15,21 +15,18 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration import calendars, seeds
-from orchestration.datasets import (
-    APP_DOWNLOADS,
-    CORPORATE_ACTIONS,
-    FX_RATES,
-    MARKET_BARS,
-    WEB_TRAFFIC,
-    RawDataset,
-)
+from orchestration.datasets import RawDataset
+from orchestration.feeds.downloads.datasets import APP_DOWNLOADS
+from orchestration.feeds.fx.datasets import FX_RATES
 from orchestration.feeds.lib.base import FeedBatch
+from orchestration.feeds.market.datasets import CORPORATE_ACTIONS, MARKET_BARS
+from orchestration.feeds.traffic.datasets import WEB_TRAFFIC
 from orchestration.ingest import ingest
 from orchestration.landing import partition_file
 from orchestration.partitions import DateWindow, WeekWindow
 from orchestration.quality.audit import audit, report
 from orchestration.quality.policy import QualityPolicy
-from orchestration.quality.rules import RULES, AuditContext
+from orchestration.quality.rules import AuditContext, rules_by_dataset
 from orchestration.validation import build_partition_table
 
 D = dt.date
@@ -200,7 +197,9 @@ def test_a_good_pull_is_published_and_passes_every_rule(tmp_path, name):
     assert landed.published is True
     assert landed.rejected_by == []
     assert [(f.dataset, f.rule.name) for f in landed.findings] == [
-        (dataset.name, rule.name) for dataset in pull.datasets for rule in RULES[dataset.name]
+        (dataset.name, rule.name)
+        for dataset in pull.datasets
+        for rule in rules_by_dataset()[dataset.name]
     ]
     assert failures(landed) == []
     assert landed.paths == {
@@ -283,7 +282,7 @@ def test_the_bad_pulls_cover_every_error_rule_of_the_weekly_datasets():
     error_rules = {
         (name, rule.name)
         for name in PULL_OF
-        for rule in RULES[name]
+        for rule in rules_by_dataset()[name]
         if rule.severity(QualityPolicy()) == ERROR
     }
     assert {(dataset, rule) for dataset, rule, _ in BAD_PULLS} == error_rules
@@ -502,7 +501,7 @@ def market_findings(rule_name: str, *weeks: tuple[WeekWindow, Rows]) -> list:
 
 
 def rule_named(dataset: str, name: str):
-    return next(rule for rule in RULES[dataset] if rule.name == name)
+    return next(rule for rule in rules_by_dataset()[dataset] if rule.name == name)
 
 
 def test_report_folds_two_windows_into_one_failed_check_with_a_sample():

@@ -44,6 +44,13 @@ def days(window: DateWindow) -> str:
     return f"{window.start}..{window.end - dt.timedelta(days=1)}"
 
 
+# What a live feed is built with to replay recorded answers (`orchestration.feeds.replay`):
+# a base URL nothing listens at, nothing is sent to; a placeholder for the secrets it
+# needs to be built (recorded answers hold none).
+REPLAY_BASE_URL = "http://replay.invalid"
+REPLAY_SECRET = "replay"
+
+
 class LiveFeed:
     """A feed that calls one provider over HTTP. Subclasses set the class attributes and
     implement `fetch_window`."""
