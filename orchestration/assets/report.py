@@ -21,16 +21,16 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.partitions import WeekWindow, weekly_partitions
-from orchestration.report.sql import ReportError, last_session_in, open_warehouse
+from orchestration.report.sql import ReportError, last_session_in, open_warehouse, tables_read
 from orchestration.settings import reports_dir, warehouse_path
 
-REPORT_MARTS = (
-    "stock_performance",
-    "sector_performance_weekly",
-    "web_traffic_weekly",
-    "app_downloads_weekly",
-    "app_downloads_monthly",
-)
+# What the report reads (its query files), as the assets it depends on: a mart is
+# `marts/<name>`, a reference table the seed `seeds/<name>`.
+DEPENDENCY_GROUPS = {"marts": "marts", "reference": "seeds"}
+
+
+def report_dependencies() -> list[dg.AssetKey]:
+    return [dg.AssetKey([DEPENDENCY_GROUPS[schema], table]) for schema, table in tables_read()]
 
 
 class WeeklyReportConfig(dg.Config):
@@ -56,7 +56,7 @@ def week_as_of_dates(keys: list[str], warehouse: Path | None = None) -> dict[str
     key=["reports", "weekly_report"],
     partitions_def=weekly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[dg.AssetKey(["marts", name]) for name in REPORT_MARTS],
+    deps=report_dependencies(),
     kinds={"html"},
     group_name="reports",
     required_resource_keys={"run_start"},

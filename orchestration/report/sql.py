@@ -28,15 +28,13 @@ WEB_TRAFFIC = "exhibit_2_5_web_traffic_weekly"
 APP_DOWNLOADS = "exhibit_6_app_downloads_monthly"
 RELEASE_EVENTS = "exhibit_9_release_events"
 
-# The marts the report reads; marts.release_events is optional (exhibit 9).
-REQUIRED_TABLES = (
-    ("marts", "stock_performance"),
-    ("marts", "web_traffic_weekly"),
-    ("marts", "app_downloads_monthly"),
-    ("reference", "watchlist"),
-)
+# The query files the report runs, and the one whose mart a warehouse may not have yet.
+REPORT_QUERIES = (EXHIBIT_1, SECTOR_ROLLUP, WEB_TRAFFIC, APP_DOWNLOADS, RELEASE_EVENTS)
+OPTIONAL_TABLES = (("marts", "release_events"),)  # exhibit 9
 
 _VARIABLE = re.compile(r"getvariable\('([A-Za-z_][A-Za-z0-9_]*)'\)")
+_TABLE = re.compile(r"\b(marts|reference)\.([a-z_][a-z0-9_]*)\b")
+_COMMENT = re.compile(r"--[^\n]*")
 
 Row = dict[str, Any]
 
@@ -51,6 +49,21 @@ def query_path(name: str) -> Path:
 
 def query_text(name: str) -> str:
     return query_path(name).read_text(encoding="utf-8")
+
+
+def tables_read() -> tuple[tuple[str, str], ...]:
+    """Every (schema, table) the report reads: those its query files name (outside their
+    comments). The report asset's dependencies and the warehouse check come from it."""
+    found = {
+        match.groups()
+        for name in REPORT_QUERIES
+        for match in _TABLE.finditer(_COMMENT.sub("", query_text(name)))
+    }
+    return tuple(sorted(found))
+
+
+def required_tables() -> tuple[tuple[str, str], ...]:
+    return tuple(table for table in tables_read() if table not in OPTIONAL_TABLES)
 
 
 def query_variables(sql: str) -> list[str]:
@@ -103,7 +116,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
     """Raise `ReportError` unless the warehouse has the marts and market data by `as_of`."""
-    missing = [f"{s}.{t}" for s, t in REQUIRED_TABLES if not table_exists(con, s, t)]
+    missing = [f"{s}.{t}" for s, t in required_tables() if not table_exists(con, s, t)]
     if missing:
         raise ReportError(
             f"the warehouse is empty (no {', '.join(missing)}): run `make demo` (or a backfill)"

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.integration
 
 MARTS = (
     "stock_performance",
+    "sector_performance_daily",
     "sector_performance_weekly",
     "web_traffic_weekly",
     "app_downloads_weekly",

@@ -7,7 +7,8 @@ opens it too. Numbers are chosen so the expected values are exact:
 - sectors: CPU/GPU (NVDA.O, 688256.SH, 688047.SH) and 云计算 (0020.HK, no bar at all);
   as of Wednesday 2024-12-18, NVDA.O -4 % (week-base cap 300), 688256.SH +10 % (100),
   688047.SH -2 % (100, last bar 12-17: its exchange "closed" on 12-18). Rows before the
-  week (12-13) and after the as-of date (12-19) must not count;
+  week (12-13) and after the as-of date (12-19) must not count. The sector roll-up of
+  these bars, as of each session, is given as the daily sector mart holds it;
 - web traffic: ChatGPT and Kimi (text), Ideogram (image, tracked from 2024-07-11, a
   partial first week), Runway (video), weeks of 2024-12-02, 12-09 and 12-16 (the last
   not ended as of 12-18);
@@ -97,6 +98,41 @@ STOCK_PERFORMANCE = [
     _bar("688256.SH", "2024-12-16", 0.05, 100.0, 105.0),
     _bar("688256.SH", "2024-12-18", 0.10, 100.0, 110.0),
     _bar("688047.SH", "2024-12-17", -0.02, 100.0, 98.0),  # no bar on 12-16 or 12-18
+]
+
+
+def _sector_day(
+    day: str,
+    listings: int,
+    cap_weighted: float,
+    equal: float,
+    cap: float,
+    best: tuple[str, str, float],
+    worst: tuple[str, str, float],
+) -> dict:
+    as_of = D(day)
+    return {
+        "sector": "CPU/GPU", "week_start": as_of - dt.timedelta(days=as_of.weekday()),
+        "as_of_date": as_of, "listings": listings, "listings_with_return": listings,
+        "return_cap_weighted": cap_weighted, "return_equal_weighted": equal,
+        "market_cap_usd_100m": cap,
+        "best_symbol": best[0], "best_company": best[1], "best_return_wtd": best[2],
+        "worst_symbol": worst[0], "worst_company": worst[1], "worst_return_wtd": worst[2],
+    }  # fmt: skip
+
+
+NVDA, CAMBRICON, LOONGSON = ("NVDA.O", "英伟达"), ("688256.SH", "寒武纪"), ("688047.SH", "龙芯中科")
+# marts.sector_performance_daily for the bars above, as the dbt model rolls them up (its
+# dbt unit test pins that arithmetic): as of each session of the week, each listing at its
+# last bar on or before it.
+SECTOR_PERFORMANCE_DAILY = [
+    _sector_day("2024-12-13", 1, 0.30, 0.30, 330.0, (*NVDA, 0.30), (*NVDA, 0.30)),  # week before
+    # (1 % x 300 + 5 % x 100) / 400; 303 + 105
+    _sector_day("2024-12-16", 2, 0.02, 0.03, 408.0, (*CAMBRICON, 0.05), (*NVDA, 0.01)),
+    _sector_day("2024-12-17", 3, -0.006, 0.01 / 3, 497.0, (*CAMBRICON, 0.05), (*NVDA, -0.02)),
+    # (-4 % x 300 + 10 % x 100 - 2 % x 100) / 500 and (-4 + 10 - 2) / 3; 288 + 110 + 98
+    _sector_day("2024-12-18", 3, -0.008, 0.04 / 3, 496.0, (*CAMBRICON, 0.10), (*NVDA, -0.04)),
+    _sector_day("2024-12-19", 3, 0.28, 0.58 / 3, 658.0, (*NVDA, 0.50), (*LOONGSON, -0.02)),  # after
 ]
 
 
@@ -198,6 +234,7 @@ def build_warehouse(path: Path, *, releases: bool = False) -> Path:
     marts = mart_columns()
     rows = {
         "stock_performance": STOCK_PERFORMANCE,
+        "sector_performance_daily": SECTOR_PERFORMANCE_DAILY,
         "sector_performance_weekly": [],
         "web_traffic_weekly": WEB_TRAFFIC_WEEKLY,
         "app_downloads_weekly": [],

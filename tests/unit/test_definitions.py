@@ -9,31 +9,21 @@ import dagster as dg
 import pytest
 
 from orchestration.assets.raw import raw_assets
-from orchestration.feeds import feed_spec, feed_specs
+from orchestration.feeds import feed_spec, feed_specs, raw_datasets
 from orchestration.feeds.lib.base import FeedConfigError
 from orchestration.feeds.market.csv_files import CsvMarketFeed
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.partitions import weekly_partitions
 from orchestration.resources import feed_resources_from_env
 
-RAW_KEYS = {
-    dg.AssetKey(["raw", name])
-    for name in (
-        "market_bars",
-        "corporate_actions",
-        "fx_rates",
-        "web_traffic",
-        "app_downloads",
-        "exchange_sessions",
-        "gpu_prices",
-        "release_events",
-    )
-}
-LANDED_WHOLE = {dg.AssetKey(["raw", "exchange_sessions"]), dg.AssetKey(["raw", "release_events"])}
+# Every dataset a feed declares is a raw asset; those landed whole are not partitioned.
+RAW_KEYS = {dg.AssetKey(["raw", dataset.name]) for dataset in raw_datasets()}
+LANDED_WHOLE = {dg.AssetKey(["raw", d.name]) for d in raw_datasets() if not d.partitioned}
 MARTS = {
     dg.AssetKey(["marts", name])
     for name in (
         "stock_performance",
+        "sector_performance_daily",
         "sector_performance_weekly",
         "web_traffic_weekly",
         "app_downloads_weekly",
@@ -49,6 +39,14 @@ def asset_graph():
     from orchestration.definitions import build_definitions
 
     return build_definitions().resolve_asset_graph()
+
+
+def test_the_feeds_declare_the_datasets_the_marts_are_built_from():
+    assert {key.path[1] for key in RAW_KEYS} >= {
+        "market_bars", "corporate_actions", "fx_rates", "web_traffic", "app_downloads",
+        "exchange_sessions", "gpu_prices", "release_events",
+    }  # fmt: skip
+    assert {key.path[1] for key in LANDED_WHOLE} == {"exchange_sessions", "release_events"}
 
 
 def test_every_raw_dataset_and_mart_is_an_asset(asset_graph):

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.assets.report import REPORT_MARTS, weekly_report
+from orchestration.assets.report import report_dependencies, weekly_report
 from orchestration.dead_runs import RunStart
 from orchestration.partitions import weekly_partitions
 from orchestration.report import charts
@@ -148,8 +148,15 @@ def test_the_asset_is_weekly_single_run_and_built_on_the_marts():
     spec = weekly_report.specs_by_key[dg.AssetKey(["reports", "weekly_report"])]
     assert weekly_report.partitions_def == weekly_partitions
     assert weekly_report.backfill_policy == dg.BackfillPolicy.single_run()
+    # what its query files read: the marts, and the reference tables as their seeds
     assert {dep.asset_key for dep in spec.deps} == {
-        dg.AssetKey(["marts", name]) for name in REPORT_MARTS
+        dg.AssetKey(["marts", "stock_performance"]),
+        dg.AssetKey(["marts", "sector_performance_daily"]),
+        dg.AssetKey(["marts", "web_traffic_weekly"]),
+        dg.AssetKey(["marts", "app_downloads_monthly"]),
+        dg.AssetKey(["marts", "release_events"]),
+        dg.AssetKey(["seeds", "watchlist"]),
+        dg.AssetKey(["seeds", "sites"]),
     }
     assert spec.kinds == {"html"}
 
@@ -187,7 +194,7 @@ def test_the_asset_joins_the_project_definitions_downstream_of_the_dbt_marts():
     defs = dg.Definitions.merge(build_definitions(), dg.Definitions(assets=[weekly_report]))
     graph = defs.resolve_asset_graph()
     node = graph.get(dg.AssetKey(["reports", "weekly_report"]))
-    assert node.parent_keys == {dg.AssetKey(["marts", name]) for name in REPORT_MARTS}
+    assert node.parent_keys == set(report_dependencies())
     assert all(graph.get(key).is_materializable for key in node.parent_keys), "dbt builds them"
 
 
