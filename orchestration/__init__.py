@@ -6,9 +6,9 @@ module of the package (in a unit test, say) does not load the dbt manifest.
 Once built, the definitions and everything imported to build them (Dagster, dbt's
 manifest, the exchange calendars) live as long as the process, so they are moved out of
 the garbage collector's sight (`gc.freeze`): its full collections stop re-scanning them,
-which on this project's two-CPU benchmark machine took about a second of every CLI run,
-mostly at exit (benchmarks, README "Performance"). Objects are still freed when their
-last reference goes; only reference cycles among these startup objects would be kept.
+which cost every CLI run time, mostly at exit (README, Performance). Objects are still
+freed when their last reference goes; only reference cycles among these startup objects
+would be kept.
 """
 
 import gc

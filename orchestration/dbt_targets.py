@@ -65,9 +65,9 @@ def file_log_args() -> list[str]:
     The run keeps dbt's messages already: dagster-dbt writes every one of them to the step's
     output, which the UI shows with the run, and the SQL each node ran is in the
     invocation's `compiled/` and `run/` folders. What the file adds is dbt's debug detail
-    (each statement as sent, connections, timings), 4 MB a weekly run, and writing it
-    costs about 0.9 s of a weekly run's 9 s of dbt on two CPUs: dbt formats every event
-    for it, under a lock its threads share. `DBT_LOG_LEVEL_FILE=debug` brings it back."""
+    (each statement as sent, connections, timings), megabytes a run, and writing it slows
+    every run (README, Performance): dbt formats every event for it, under a lock its
+    threads share. `DBT_LOG_LEVEL_FILE=debug` brings it back."""
     if os.environ.get(FILE_LOG_LEVEL_ENV):
         return []
     return ["--log-level-file", "none"]

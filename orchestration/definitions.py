@@ -1,8 +1,7 @@
 """The Dagster definitions of compute-weekly: raw assets, dbt assets and their resources.
 
-Runs execute in process: every step of a run shares one process, which saves several
-seconds of process start-up per step on a small machine, and DuckDB allows one writer
-anyway.
+Runs execute in process: every step of a run shares one process, which saves a process
+start-up per step (README, Performance), and DuckDB allows one writer anyway.
 """
 
 from __future__ import annotations

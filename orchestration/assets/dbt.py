@@ -201,7 +201,8 @@ def build(
 
     dbt's unit tests are left out: they test the models' SQL, not the data, on fixed
     inputs, so they belong to the test suite (tests/integration/test_dbt_project.py, as
-    dbt advises), not to every weekly run (3 s of a week's 8 s of dbt)."""
+    dbt advises), not to every weekly run (a large share of its dbt time: README,
+    Performance)."""
     failed_before = failed_error_checks(context)
     args = ["build", *args, "--exclude-resource-type", "unit_test", *file_log_args()]
     for key in sorted(failed_before, key=lambda k: k.to_user_string()):

@@ -8,12 +8,12 @@ moves or changes what it touches fails loudly (tests/unit/test_dagster_internals
   export. Without them run monitoring cannot tell a dead worker from a live one.
 - `sqlite_event_log`: Dagster's SQLite event log with its connections kept open and event
   batches written in one transaction. It overrides the storage's connection and set-up
-  internals. Without it the embedded instance's 52-week backfill takes 66-68 s instead of
-  39-41 s (measured side by side, two rounds each; its target is 60 s).
+  internals. Without it the embedded instance's 52-week backfill misses its target
+  (README, Performance: measured side by side).
 - `dbt_cli`: dagster-dbt's `DbtCliResource` without the `dbt --version` subprocess and the
   in-process dbt adapter it starts before every invocation (its `_cli_version` and
-  `_initialize_dbt_core_adapter` hooks). Without it a weekly run takes 2-3.5 s more
-  (16.3 s against 12.7-14.3 s, measured side by side; its target is 15 s).
+  `_initialize_dbt_core_adapter` hooks). Without it a weekly run misses its target (README,
+  Performance: measured side by side).
 """
 
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus

@@ -4,14 +4,13 @@ Dagster records every step of a run as an event: a weekly run of this project wr
 700, a year's backfill about 4,400. Its SQLite event log (`SqliteEventLogStorage`, the
 default) builds a new SQLAlchemy engine, opens a new SQLite connection and closes it
 again for every write, often two or three times an event (the run's own database, then
-the cross-run index). Measured on the two-CPU benchmark machine that is about 8 ms an
-event, most of it in that set-up and tear-down: compiling the same INSERT anew (an
-engine's statement cache dies with it), opening the file, and the checkpoint SQLite runs
-when the last connection to a database in WAL mode closes.
+the cross-run index). Most of an event's cost is that set-up and tear-down: compiling the
+same INSERT anew (an engine's statement cache dies with it), opening the file, and the
+checkpoint SQLite runs when the last connection to a database in WAL mode closes.
 
 `ReusedConnectionSqliteEventLogStorage` is that storage with one change: each process
 keeps one engine and one connection a database file (the index, and the run databases
-it touched last), so an event costs 3-4 ms (README "Performance"). It also
+it touched last), which halves what an event costs (README, Performance). It also
 remembers which tables exist, which Dagster asks, through yet another new connection,
 before storing an asset event's tags or a check's result. Everything else is Dagster's:
 the files, their schema and layout (an existing instance keeps its history), the
@@ -21,10 +20,10 @@ Where `DAGSTER_EVENT_BATCH_SIZE` is set (the project's commands set it: Makefile
 hands some events to the storage as a batch: a new run's planned materializations and
 checks (one per asset and week: 2,000 for a year's backfill), and the materializations
 of a partitioned output (one per week). Dagster's SQLite class stores a batch's events
-one by one; this one stores them in one transaction a database, about 2 ms an event
-instead of 4. A batch is all or nothing: when one fails, Dagster stores its events one by
-one instead, so none may have been kept. The storage's lock is held for the batch (0.2 s
-for the project's 100 events), so the process's other threads wait for it.
+one by one; this one stores them in one transaction a database, which halves their cost
+again. A batch is all or nothing: when one fails, Dagster stores its events one by one
+instead, so none may have been kept. The storage's lock is held for the whole batch, so
+the process's other threads wait for it (hence batches of 100: Makefile).
 
 What keeping the connections open would change, and how it does not:
 - The UI follows a live run by watching the run's database file, which SQLite only

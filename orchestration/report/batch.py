@@ -1,10 +1,10 @@
 """Rendering the reports of many weeks at once, in worker processes when there are enough.
 
-A report takes about half a second (its four charts, mostly) and a backfill asks for one
-a week: a year is half a minute in one process. The weeks are independent (each reads
-the published warehouse, read-only, and writes its own files), so a range of weeks is
-shared among worker processes, one per CPU by default. A worker pays about a second to
-start (matplotlib, DuckDB), so a few weeks are rendered in this process instead.
+Drawing a report's four charts is most of its cost, and a backfill asks for one a week.
+The weeks are independent (each reads the published warehouse, read-only, and writes its
+own files), so a range of weeks is shared among worker processes, one per CPU by
+default. Starting a worker costs time too (matplotlib, DuckDB), so a few weeks are
+rendered in this process instead (README, Performance).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from orchestration.report.build import ReportFiles, build_report
 from orchestration.report.sql import ReportError
 
 WEEKS_PER_WORKER = 4  # fewer weeks than this per worker: starting it costs more than it saves
-MAX_WORKERS = 8  # each holds matplotlib and a DuckDB connection (about 200 MB)
+MAX_WORKERS = 8  # each holds matplotlib and a DuckDB connection in memory
 
 
 def available_cpus() -> int:

@@ -45,7 +45,7 @@ def embedded_font_css(text: str) -> str:
 
     The report is one self-contained file: a browser without CJK fonts still shows its
     Chinese text. Only the glyphs it may use are kept (a few hundred, not the font's
-    65,000). Cutting the font takes about two seconds, so it is done once for every week:
+    65,000). Cutting the font takes seconds, so it is done once for every week:
     the characters of everything the report's text comes from are always kept (the seeds'
     names, the release-events file, the exhibit queries' headers and the report's own
     wording), so a week adds none unless its data brings a new one; and the cut font is
