@@ -64,6 +64,12 @@ class DateWindow:
     def days(self) -> list[dt.date]:
         return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days)]
 
+    def clip(self, start: dt.date | None = None, end: dt.date | None = None) -> DateWindow | None:
+        """The days of the window from `start` and before `end` (None: no bound), or None
+        if there are none: the part of a week an entity is tracked, or that has passed."""
+        clipped = DateWindow(max(self.start, start or self.start), min(self.end, end or self.end))
+        return clipped if clipped.start < clipped.end else None
+
     def __contains__(self, day: object) -> bool:
         return isinstance(day, dt.date) and self.start <= day < self.end
 

@@ -61,3 +61,13 @@ def test_date_window_membership_rejects_datetimes_and_other_types():
     window = DateWindow(dt.date(2024, 1, 1), dt.date(2024, 1, 3))
     assert window.days() == [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]
     assert "2024-01-01" not in window
+
+
+def test_a_window_clipped_keeps_the_days_between_its_bounds():
+    week = DateWindow(dt.date(2024, 12, 16), dt.date(2024, 12, 23))
+    tracked_from_wednesday = week.clip(start=dt.date(2024, 12, 18))
+    assert tracked_from_wednesday == DateWindow(dt.date(2024, 12, 18), dt.date(2024, 12, 23))
+    assert week.clip(start=dt.date(2024, 12, 1), end=dt.date(2025, 1, 1)) == week
+    assert week.clip(end=dt.date(2024, 12, 17)) == DateWindow(week.start, dt.date(2024, 12, 17))
+    assert week.clip(start=dt.date(2024, 12, 23)) is None  # tracked from the next week
+    assert week.clip(end=dt.date(2024, 12, 16)) is None  # nothing has passed yet

@@ -301,14 +301,14 @@ def test_the_pull_reports_the_credits_it_spent(httpserver: HTTPServer) -> None:
 
 
 def test_too_few_credits_left_stops_before_any_data_call(httpserver: HTTPServer) -> None:
-    capabilities(httpserver, 99)
+    capabilities(httpserver, 199)
 
     with pytest.raises(SimilarwebBudgetError) as caught:
         feed(httpserver, CHATGPT + CLAUDE).fetch(WEEK)
 
     assert str(caught.value) == (
-        "similarweb: budget check before the pull of 2024-05-13..2024-05-19: 99 data credits "
-        "left of 10000, below the minimum of 100 this feed keeps (min_remaining); nothing is "
+        "similarweb: budget check before the pull of 2024-05-13..2024-05-19: 199 data credits "
+        "left of 10000, below the minimum of 200 this feed keeps (min_remaining); nothing is "
         "pulled"
     )
     assert traffic_requests(httpserver) == []

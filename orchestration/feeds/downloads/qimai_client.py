@@ -36,15 +36,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
-
-from requests.adapters import BaseAdapter
+from typing import Any, Unpack
 
 from orchestration import seeds
 from orchestration.feeds.downloads.qimai import SUCCESS, QimaiError, parse_downloads
 from orchestration.feeds.lib.base import FeedBatch, FeedConfigError
-from orchestration.feeds.lib.http import Clock, HttpPolicy, UnknownEntityError
-from orchestration.feeds.lib.live import LiveFeed
+from orchestration.feeds.lib.http import HttpPolicy, UnknownEntityError
+from orchestration.feeds.lib.live import Connection, LiveFeed
 from orchestration.partitions import DateWindow
 
 DOWNLOAD_PATH = "/pred/download"
@@ -99,10 +97,7 @@ class QimaiDownloadsFeed(LiveFeed):
         token_header: str = "Authorization",
         token_scheme: str | None = "Bearer",
         apps: Iterable[seeds.App] | None = None,
-        policy: HttpPolicy | None = None,
-        clock: Clock | None = None,
-        today: dt.date | None = None,
-        transport: BaseAdapter | None = None,
+        **connection: Unpack[Connection],
     ) -> None:
         if not base_url:
             raise FeedConfigError(
@@ -117,10 +112,7 @@ class QimaiDownloadsFeed(LiveFeed):
             base_url,
             secrets=[token],
             headers={token_header: value},
-            policy=policy,
-            clock=clock,
-            today=today,
-            transport=transport,
+            **connection,
         )
         self.apps = tuple(apps) if apps is not None else None  # None: the seed
 
@@ -133,10 +125,9 @@ class QimaiDownloadsFeed(LiveFeed):
             if app.platform != "ios":
                 other_platform.append(f"{app.app_id} ({app.platform})")
                 continue
-            start = max(window.start, app.tracked_from)
-            if start >= window.end:
+            tracked = window.clip(start=app.tracked_from)
+            if tracked is None:
                 continue
-            tracked = DateWindow(start, window.end)
             with self.about(f"{app.app_id} (appid {app.store_app_id})", tracked):
                 rows = self._downloads(app, tracked)
             batch.rows.extend(row for row in rows if row["date"] in tracked)

@@ -26,15 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import Any
-
-from requests.adapters import BaseAdapter
+from typing import Any, Unpack
 
 from orchestration import seeds
 from orchestration.feeds.fx.frankfurter import parse_rates
 from orchestration.feeds.lib.base import Feed, FeedBatch
-from orchestration.feeds.lib.http import Clock, HttpPolicy
-from orchestration.feeds.lib.live import LiveFeed
+from orchestration.feeds.lib.http import HttpPolicy
+from orchestration.feeds.lib.live import Connection, LiveFeed
 from orchestration.partitions import DateWindow
 
 DEFAULT_BASE_URL = "https://api.frankfurter.dev"
@@ -67,12 +65,9 @@ class FrankfurterFxFeed(LiveFeed):
         *,
         fallback: Feed | None = None,
         currencies: Iterable[str] | None = None,
-        policy: HttpPolicy | None = None,
-        clock: Clock | None = None,
-        today: dt.date | None = None,
-        transport: BaseAdapter | None = None,
+        **connection: Unpack[Connection],
     ) -> None:
-        super().__init__(base_url, policy=policy, clock=clock, today=today, transport=transport)
+        super().__init__(base_url, **connection)
         self.fallback = fallback
         self.currencies = [c.upper() for c in currencies] if currencies is not None else None
 

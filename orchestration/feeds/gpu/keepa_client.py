@@ -35,12 +35,8 @@ the reason:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
-from typing import Any
-
-import requests
-from requests.adapters import BaseAdapter
+from typing import Any, Unpack
 
 from orchestration import seeds
 from orchestration.feeds.gpu.keepa import (
@@ -54,8 +50,8 @@ from orchestration.feeds.gpu.keepa import (
     parse_prices,
 )
 from orchestration.feeds.lib.base import FeedBatch, FeedConfigError
-from orchestration.feeds.lib.http import Clock, HttpPolicy
-from orchestration.feeds.lib.live import LiveFeed
+from orchestration.feeds.lib.http import HttpPolicy, json_or_none
+from orchestration.feeds.lib.live import Connection, LiveFeed
 from orchestration.feeds.lib.parsing import json_number
 from orchestration.partitions import DateWindow
 
@@ -69,13 +65,6 @@ REFUSALS = {
     402: "PAYMENT_REQUIRED: the key has no active Keepa plan; check KEEPA_API_KEY",
     405: "METHOD_NOT_ALLOWED",
 }
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 class KeepaGpuFeed(LiveFeed):
@@ -92,20 +81,14 @@ class KeepaGpuFeed(LiveFeed):
         api_key: str,
         *,
         listings: Iterable[seeds.GpuListing] | None = None,
-        policy: HttpPolicy | None = None,
-        clock: Clock | None = None,
-        today: dt.date | None = None,
-        transport: BaseAdapter | None = None,
+        **connection: Unpack[Connection],
     ) -> None:
         if not api_key:
             raise FeedConfigError("the Keepa feed needs an API key (KEEPA_API_KEY)")
         super().__init__(
             base_url,
             secrets=[api_key],
-            policy=policy,
-            clock=clock,
-            today=today,
-            transport=transport,
+            **connection,
         )
         self._key = api_key
         self.listings = tuple(listings) if listings is not None else None  # None: the seed
@@ -129,10 +112,9 @@ class KeepaGpuFeed(LiveFeed):
             if not listing.asin:
                 unpinned.append(f"{listing.product_id} ({listing.marketplace})")
                 continue
-            start = max(window.start, listing.tracked_from)
-            if start >= window.end:
+            tracked = window.clip(start=listing.tracked_from)
+            if tracked is None:
                 continue
-            tracked = DateWindow(start, window.end)
             entity = f"{listing.product_id} (ASIN {listing.asin} on {listing.marketplace})"
             with self.about(entity, tracked):
                 rows, notes = parse_prices(self._product(listing), listing=listing, window=tracked)
@@ -168,7 +150,7 @@ class KeepaGpuFeed(LiveFeed):
         )
         status = response.status_code
         if status in REFUSALS:
-            payload = _json_or_none(response)
+            payload = json_or_none(response)
             said = keepa_error(payload) or self.http.excerpt(response)
             raise self.http.error(response, f"{REFUSALS[status]} ({said}); not retried")
         payload = self.http.json(response)

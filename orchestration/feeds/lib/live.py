@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import ClassVar, TypedDict, Unpack
 
 from requests.adapters import BaseAdapter
 
@@ -35,8 +35,7 @@ from orchestration.partitions import DateWindow, report_today
 
 def past_part(window: DateWindow, today: dt.date) -> DateWindow | None:
     """The days of `window` before `today` (`[start, min(end, today))`), or None if none."""
-    end = min(window.end, today)
-    return DateWindow(window.start, end) if end > window.start else None
+    return window.clip(end=today)
 
 
 def days(window: DateWindow) -> str:
@@ -49,6 +48,16 @@ def days(window: DateWindow) -> str:
 # needs to be built (recorded answers hold none).
 REPLAY_BASE_URL = "http://replay.invalid"
 REPLAY_SECRET = "replay"
+
+
+class Connection(TypedDict, total=False):
+    """How a live feed reaches its provider, where not the defaults: every client takes
+    these as keywords and hands them to `LiveFeed` unchanged."""
+
+    policy: HttpPolicy | None  # None: the client's `default_policy`
+    clock: Clock | None  # None: the system clock (tests pass a fake one)
+    today: dt.date | None  # None: the report's today at each fetch
+    transport: BaseAdapter | None  # None: the network (replay passes recorded answers)
 
 
 class LiveFeed:
@@ -67,21 +76,18 @@ class LiveFeed:
         *,
         secrets: Iterable[str] = (),
         headers: Mapping[str, str] | None = None,
-        policy: HttpPolicy | None = None,
-        clock: Clock | None = None,
-        today: dt.date | None = None,
-        transport: BaseAdapter | None = None,
+        **connection: Unpack[Connection],
     ) -> None:
         self.http = HttpClient(
             self.kind,
             base_url or self.default_base_url,
-            policy=policy or self.default_policy,
+            policy=connection.get("policy") or self.default_policy,
             secrets=secrets,
             headers=headers,
-            clock=clock,
-            transport=transport,
+            clock=connection.get("clock"),
+            transport=connection.get("transport"),
         )
-        self.today = today  # None: the report's today at each fetch
+        self.today = connection.get("today")  # None: the report's today at each fetch
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.http!r})"

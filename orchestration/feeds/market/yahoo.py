@@ -42,15 +42,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
-
-from requests.adapters import BaseAdapter
 
 from orchestration import seeds
 from orchestration.feeds.lib.base import FeedBatch
-from orchestration.feeds.lib.http import Clock, HttpPolicy
-from orchestration.feeds.lib.live import LiveFeed
+from orchestration.feeds.lib.http import HttpPolicy
+from orchestration.feeds.lib.live import Connection, LiveFeed
 from orchestration.feeds.market.symbols import wind_to_yahoo
 from orchestration.feeds.market.yahoo_chart import (
     ChartSeries,
@@ -106,18 +104,12 @@ class YahooMarketFeed(LiveFeed):
         base_url: str = DEFAULT_BASE_URL,
         *,
         listings: Iterable[seeds.Listing] | None = None,
-        policy: HttpPolicy | None = None,
-        clock: Clock | None = None,
-        today: dt.date | None = None,
-        transport: BaseAdapter | None = None,
+        **connection: Unpack[Connection],
     ) -> None:
         super().__init__(
             base_url,
             headers={"User-Agent": USER_AGENT},
-            policy=policy,
-            clock=clock,
-            today=today,
-            transport=transport,
+            **connection,
         )
         self.listings = tuple(listings) if listings is not None else None  # None: watchlist
         # Per Wind code: the splits Yahoo knows of, and the recorded answer they came from.

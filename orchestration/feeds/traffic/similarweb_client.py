@@ -48,15 +48,14 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Unpack
 
 import requests
-from requests.adapters import BaseAdapter
 
 from orchestration import seeds
 from orchestration.feeds.lib.base import FeedBatch, FeedConfigError
-from orchestration.feeds.lib.http import Clock, HttpPolicy, ProviderError
-from orchestration.feeds.lib.live import LiveFeed, days
+from orchestration.feeds.lib.http import HttpPolicy, ProviderError, json_or_none
+from orchestration.feeds.lib.live import Connection, LiveFeed, days
 from orchestration.feeds.traffic.similarweb import parse_visits
 from orchestration.partitions import DateWindow
 
@@ -64,7 +63,8 @@ DEFAULT_BASE_URL = "https://api.similarweb.com"
 TRAFFIC_PATH = "/v5/website-analysis/websites/traffic-and-engagement"
 CAPABILITIES_PATH = "/user-capabilities"
 KEY_HEADER = "api-key"
-DEFAULT_MIN_REMAINING = 100
+# The data credits a pull needs left: about 26 domains x 7 days a week, with room.
+DEFAULT_MIN_REMAINING = 200
 # Half the account's 10 requests a second, leaving room for other users of the key.
 DEFAULT_POLICY = HttpPolicy(rate_per_second=5.0)
 APPLICATION_ERRORS = {
@@ -79,13 +79,6 @@ _NO_DATA = re.compile(r"data not found|not found|no data", re.IGNORECASE)
 
 class SimilarwebBudgetError(ProviderError):
     """The budget check before a pull failed: too few credits left, or no answer to it."""
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def application_error(status: int, payload: Any) -> int | None:
@@ -148,12 +141,9 @@ class SimilarwebTrafficFeed(LiveFeed):
         base_url: str,
         api_key: str,
         *,
-        domains: Iterable[seeds.SiteDomain] | None = None,
         min_remaining: float = DEFAULT_MIN_REMAINING,
-        policy: HttpPolicy | None = None,
-        clock: Clock | None = None,
-        today: dt.date | None = None,
-        transport: BaseAdapter | None = None,
+        domains: Iterable[seeds.SiteDomain] | None = None,
+        **connection: Unpack[Connection],
     ) -> None:
         if not api_key:
             raise FeedConfigError("the Similarweb feed needs an API key (SIMILARWEB_API_KEY)")
@@ -163,10 +153,7 @@ class SimilarwebTrafficFeed(LiveFeed):
             base_url,
             secrets=[api_key],
             headers={KEY_HEADER: api_key},
-            policy=policy,
-            clock=clock,
-            today=today,
-            transport=transport,
+            **connection,
         )
         self.domains = tuple(domains) if domains is not None else None  # None: the seed
         self.min_remaining = min_remaining
@@ -267,7 +254,7 @@ class SimilarwebTrafficFeed(LiveFeed):
             handled=(400, 401, 403, *APPLICATION_ERRORS),
         )
         status = response.status_code
-        payload = _json_or_none(response)
+        payload = json_or_none(response)
         excerpt = self.http.excerpt(response)
         code = application_error(status, payload)
         if code is not None:

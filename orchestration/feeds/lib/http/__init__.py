@@ -41,7 +41,7 @@ Errors are `orchestration.feeds.lib.base.FeedDataError` subclasses (`ProviderErr
 below). Time comes from a `Clock`, so tests of backoff and pacing run without sleeping.
 """
 
-from orchestration.feeds.lib.http.client import ExchangeLog, HttpClient, body_text
+from orchestration.feeds.lib.http.client import ExchangeLog, HttpClient, body_text, json_or_none
 from orchestration.feeds.lib.http.errors import (
     RETRY_STATUSES,
     ProviderBodyError,
@@ -79,4 +79,5 @@ __all__ = [
     "UnknownEntityError",
     "body_text",
     "is_transient",
+    "json_or_none",
 ]

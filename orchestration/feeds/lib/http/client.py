@@ -63,6 +63,15 @@ def body_text(response: requests.Response) -> str:
         return response.content.decode("utf-8", errors="replace")
 
 
+def json_or_none(response: requests.Response) -> Any:
+    """The body as JSON, or None if it is not JSON: for reading a provider's error
+    answer, which may be JSON or not (`HttpClient.json` is for answers that must be)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 @dataclass
 class ExchangeLog:
     """What one pull of a client sent and received.
