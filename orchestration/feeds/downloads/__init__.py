@@ -11,7 +11,7 @@ from orchestration.feeds.downloads.datasets import APP_DOWNLOADS
 from orchestration.feeds.downloads.demo import DemoDownloadsFeed
 from orchestration.feeds.downloads.qimai_client import QimaiDownloadsFeed
 from orchestration.feeds.lib.live import REPLAY_BASE_URL, REPLAY_SECRET
-from orchestration.feeds.lib.spec import FeedSpec, Setting, Source
+from orchestration.feeds.lib.spec import Setting, Source, vendor_feed
 
 
 def qimai(base_url: str, token: str, token_header: str) -> QimaiDownloadsFeed:
@@ -21,26 +21,15 @@ def qimai(base_url: str, token: str, token_header: str) -> QimaiDownloadsFeed:
     )
 
 
-FEED = FeedSpec(
-    name="downloads",
-    datasets=(APP_DOWNLOADS,),
-    choice="DOWNLOADS_FEED",
-    sources=(
-        Source("demo", DemoDownloadsFeed),
-        Source(
-            "csv",
-            CsvDownloadsFeed,
-            (Setting("DOWNLOADS_CSV_DIR", "folder", required="a folder of vendor exports"),),
-        ),
-        Source(
-            "qimai",
-            qimai,
-            (
-                Setting("QIMAI_BASE_URL", "base_url"),
-                Setting("QIMAI_TOKEN", "token"),
-                Setting("QIMAI_TOKEN_HEADER", "token_header", default="Authorization"),
-            ),
-            replay=lambda **kw: QimaiDownloadsFeed(REPLAY_BASE_URL, REPLAY_SECRET, **kw),
-        ),
+QIMAI = Source(
+    "qimai",
+    qimai,
+    (
+        Setting("QIMAI_BASE_URL", "base_url"),
+        Setting("QIMAI_TOKEN", "token"),
+        Setting("QIMAI_TOKEN_HEADER", "token_header", default="Authorization"),
     ),
+    replay=lambda **kw: QimaiDownloadsFeed(REPLAY_BASE_URL, REPLAY_SECRET, **kw),
 )
+
+FEED = vendor_feed("downloads", (APP_DOWNLOADS,), DemoDownloadsFeed, CsvDownloadsFeed, QIMAI)

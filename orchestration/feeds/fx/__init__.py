@@ -10,7 +10,7 @@ from orchestration.feeds.fx.datasets import FX_RATES
 from orchestration.feeds.fx.demo import DemoFxFeed
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
 from orchestration.feeds.lib.live import REPLAY_BASE_URL
-from orchestration.feeds.lib.spec import FeedSpec, Setting, Source
+from orchestration.feeds.lib.spec import Setting, Source, vendor_feed
 
 
 def frankfurter(base_url: str, fallback_folder: str) -> FrankfurterFxFeed:
@@ -18,25 +18,11 @@ def frankfurter(base_url: str, fallback_folder: str) -> FrankfurterFxFeed:
     return FrankfurterFxFeed(base_url, fallback=fallback)
 
 
-FEED = FeedSpec(
-    name="fx",
-    datasets=(FX_RATES,),
-    choice="FX_FEED",
-    sources=(
-        Source("demo", DemoFxFeed),
-        Source(
-            "csv",
-            CsvFxFeed,
-            (Setting("FX_CSV_DIR", "folder", required="a folder of vendor exports"),),
-        ),
-        Source(
-            "frankfurter",
-            frankfurter,
-            (
-                Setting("FRANKFURTER_BASE_URL", "base_url"),
-                Setting("FX_CSV_DIR", "fallback_folder"),
-            ),
-            replay=lambda **kw: FrankfurterFxFeed(REPLAY_BASE_URL, **kw),
-        ),
-    ),
+FRANKFURTER = Source(
+    "frankfurter",
+    frankfurter,
+    (Setting("FRANKFURTER_BASE_URL", "base_url"), Setting("FX_CSV_DIR", "fallback_folder")),
+    replay=lambda **kw: FrankfurterFxFeed(REPLAY_BASE_URL, **kw),
 )
+
+FEED = vendor_feed("fx", (FX_RATES,), DemoFxFeed, CsvFxFeed, FRANKFURTER)

@@ -11,24 +11,13 @@ from orchestration.feeds.gpu.datasets import GPU_PRICES
 from orchestration.feeds.gpu.demo import DemoGpuFeed
 from orchestration.feeds.gpu.keepa_client import KeepaGpuFeed
 from orchestration.feeds.lib.live import REPLAY_BASE_URL, REPLAY_SECRET
-from orchestration.feeds.lib.spec import FeedSpec, Setting, Source
+from orchestration.feeds.lib.spec import Setting, Source, vendor_feed
 
-FEED = FeedSpec(
-    name="gpu",
-    datasets=(GPU_PRICES,),
-    choice="GPU_FEED",
-    sources=(
-        Source("demo", DemoGpuFeed),
-        Source(
-            "csv",
-            CsvGpuFeed,
-            (Setting("GPU_CSV_DIR", "folder", required="a folder of vendor exports"),),
-        ),
-        Source(
-            "keepa",
-            KeepaGpuFeed,
-            (Setting("KEEPA_BASE_URL", "base_url"), Setting("KEEPA_API_KEY", "api_key")),
-            replay=lambda **kw: KeepaGpuFeed(REPLAY_BASE_URL, REPLAY_SECRET, **kw),
-        ),
-    ),
+KEEPA = Source(
+    "keepa",
+    KeepaGpuFeed,
+    (Setting("KEEPA_BASE_URL", "base_url"), Setting("KEEPA_API_KEY", "api_key")),
+    replay=lambda **kw: KeepaGpuFeed(REPLAY_BASE_URL, REPLAY_SECRET, **kw),
 )
+
+FEED = vendor_feed("gpu", (GPU_PRICES,), DemoGpuFeed, CsvGpuFeed, KEEPA)

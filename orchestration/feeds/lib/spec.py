@@ -8,6 +8,9 @@ Everything else is derived from the declarations (`orchestration.feeds.feed_spec
 raw asset (`raw_<name>`), its Dagster resource (`<name>_feed`), the rule table, the
 replay registry, the dbt sources.
 
+Most feeds have the same three sources (a demo, a folder of csv exports, one live
+provider); `vendor_feed` declares those with the variables named after the feed.
+
 `FeedResource` is that resource: the chosen source's kind and its settings, each given
 as Dagster's `EnvVar` where its variable is set, so the UI shows which variable a setting
 came from and a key's value never reaches run config, logs or error messages.
@@ -129,6 +132,26 @@ class FeedSpec:
                 )
             arguments[setting.argument] = setting.parse(value) if value else value
         return source.build(**arguments)
+
+
+def vendor_feed(
+    name: str,
+    datasets: tuple[RawDataset, ...],
+    demo: Callable[[], Feed],
+    csv: Callable[[str], Feed],
+    live: Source,
+) -> FeedSpec:
+    """A feed with the usual three sources, chosen by `<NAME>_FEED`: `demo` (the default),
+    `csv` (a folder of vendor exports, `<NAME>_CSV_DIR`, passed as `folder`) and one live
+    provider."""
+    prefix = name.upper()
+    folder = Setting(f"{prefix}_CSV_DIR", "folder", required="a folder of vendor exports")
+    return FeedSpec(
+        name=name,
+        datasets=datasets,
+        choice=f"{prefix}_FEED",
+        sources=(Source("demo", demo), Source("csv", csv, (folder,)), live),
+    )
 
 
 def _env_or(name: str, default: str) -> Any:

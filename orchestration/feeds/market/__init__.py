@@ -7,28 +7,17 @@ elsewhere).
 """
 
 from orchestration.feeds.lib.live import REPLAY_BASE_URL
-from orchestration.feeds.lib.spec import FeedSpec, Setting, Source
+from orchestration.feeds.lib.spec import Setting, Source, vendor_feed
 from orchestration.feeds.market.csv_files import CsvMarketFeed
 from orchestration.feeds.market.datasets import CORPORATE_ACTIONS, MARKET_BARS
 from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.feeds.market.yahoo import YahooMarketFeed
 
-FEED = FeedSpec(
-    name="market",
-    datasets=(MARKET_BARS, CORPORATE_ACTIONS),
-    choice="MARKET_FEED",
-    sources=(
-        Source("demo", DemoMarketFeed),
-        Source(
-            "csv",
-            CsvMarketFeed,
-            (Setting("MARKET_CSV_DIR", "folder", required="a folder of vendor exports"),),
-        ),
-        Source(
-            "yahoo",
-            YahooMarketFeed,
-            (Setting("YAHOO_BASE_URL", "base_url"),),
-            replay=lambda **kw: YahooMarketFeed(REPLAY_BASE_URL, **kw),
-        ),
-    ),
+YAHOO = Source(
+    "yahoo",
+    YahooMarketFeed,
+    (Setting("YAHOO_BASE_URL", "base_url"),),
+    replay=lambda **kw: YahooMarketFeed(REPLAY_BASE_URL, **kw),
 )
+
+FEED = vendor_feed("market", (MARKET_BARS, CORPORATE_ACTIONS), DemoMarketFeed, CsvMarketFeed, YAHOO)
