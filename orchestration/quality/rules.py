@@ -119,6 +119,22 @@ def vanished_or_dropped(entity: str, value: str) -> Callable[[list[Row], AuditCo
     return rule
 
 
+def activity_rules(entity: str, value: str, noun: str) -> tuple[Rule, Rule]:
+    """The rules of a dataset of estimated daily activity per entity (visits per site,
+    downloads per app): no value below zero; no `noun` of last week gone, or fallen past
+    the policy's weekly drop in mean daily `value` (a warning: estimates move)."""
+    return (
+        Rule("non_negative", f"{value.capitalize()} are >= 0.", non_negative(value)),
+        Rule(
+            "vanished_or_dropped",
+            f"No {noun} of last week is missing, or fell by more than the policy's "
+            f"max_weekly_drop (80 % by default) in mean daily {value}.",
+            vanished_or_dropped(entity, value),
+            lambda _: WARN,
+        ),
+    )
+
+
 def freshness(rows: list[Row], ctx: AuditContext) -> list[Row]:
     """The newest week holds the days it should, once its deadline has passed.
 

@@ -67,3 +67,14 @@ def test_the_sources_file_is_rewritten_only_when_a_declaration_changes(tmp_path)
 def test_the_landing_zone_is_read_from_the_environment_when_dbt_parses():
     (dataset, *_) = raw_datasets()
     assert landed_files(dataset).startswith("{{ env_var('COMPUTE_WEEKLY_RAW_DIR', '../raw') }}/")
+
+
+def test_a_column_description_reaches_dbt_and_never_the_landed_schema():
+    dataset = next(d for d in raw_datasets() if d.name == "gpu_prices")
+    described = parsed_sources()["gpu_prices"]["columns"]
+    assert described["price"]["description"] == "in currency units (not cents)"
+    assert described["currency"]["description"] == ""
+    assert dataset.column_descriptions["price_since"] == "the day the price was set"
+    assert all(field.metadata is None for field in dataset.schema)
+    assert dataset.schema.field("price_since").nullable
+    assert not dataset.schema.field("price").nullable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from orchestration.datasets import Freshness, RawDataset
+from orchestration.datasets import Freshness, RawDataset, columns
 from orchestration.feeds.fx.rules import (
     CARRIED_FORWARD,
     COVERAGE,
@@ -15,11 +15,7 @@ from orchestration.feeds.fx.rules import (
 FX_RATES = RawDataset(
     name="fx_rates",
     description="Daily FX: units of each currency per 1 USD, on the days the source quotes.",
-    data_fields=(
-        pa.field("date", pa.date32(), nullable=False),
-        pa.field("currency", pa.string(), nullable=False),
-        pa.field("units_per_usd", pa.float64(), nullable=False),
-    ),
+    data_fields=columns(date=pa.date32(), currency=pa.string(), units_per_usd=pa.float64()),
     key=("currency", "date"),
     rules=(PLAUSIBLE_BAND, COVERAGE, CARRIED_FORWARD),
     freshness=Freshness(deadline_days=2, last_expected=last_weekday_through),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from orchestration.datasets import Freshness, RawDataset
+from orchestration.datasets import Freshness, RawDataset, columns, described, nullable
 from orchestration.feeds.market.rules import (
     ADJUSTMENT_JUMPS,
     CONSISTENT_RANGE,
@@ -23,29 +23,23 @@ MARKET_BARS = RawDataset(
         "open, high, low, close as traded (unadjusted), adjusted close where the feed gives "
         "one, volume, trading currency, and shares outstanding where the feed knows them."
     ),
-    data_fields=(
-        pa.field("symbol", pa.string(), nullable=False),
-        pa.field("date", pa.date32(), nullable=False),
-        pa.field("open", pa.float64()),
-        pa.field("high", pa.float64()),
-        pa.field("low", pa.float64()),
-        pa.field("close", pa.float64(), nullable=False),
-        pa.field("adj_close", pa.float64()),
-        pa.field("volume", pa.float64()),
-        pa.field("currency", pa.string(), nullable=False),
-        pa.field("shares_outstanding", pa.float64()),
+    data_fields=columns(
+        symbol=described(pa.string(), "Wind code"),
+        date=described(pa.date32(), "exchange-local trading day"),
+        open=nullable(pa.float64()),
+        high=nullable(pa.float64()),
+        low=nullable(pa.float64()),
+        close=described(pa.float64(), "close as traded"),
+        adj_close=nullable(
+            pa.float64(), "dividend- and split-adjusted close, if the feed gives one"
+        ),
+        volume=nullable(pa.float64()),
+        currency=described(pa.string(), "trading currency"),
+        shares_outstanding=nullable(pa.float64(), "if the feed gives them"),
     ),
     key=("symbol", "date"),
     rules=(POSITIVE_PRICES, CONSISTENT_RANGE, SESSIONS_COMPLETE, DAILY_MOVE, ADJUSTMENT_JUMPS),
     freshness=Freshness(deadline_days=1, last_expected=last_session_through),
-    column_descriptions={
-        "symbol": "Wind code",
-        "date": "exchange-local trading day",
-        "close": "close as traded",
-        "adj_close": "dividend- and split-adjusted close, if the feed gives one",
-        "currency": "trading currency",
-        "shares_outstanding": "if the feed gives them",
-    },
 )
 
 
@@ -57,16 +51,12 @@ CORPORATE_ACTIONS = RawDataset(
         "split's ratio (new shares per old) on its effective date. dbt derives adjustment "
         "factors from them."
     ),
-    data_fields=(
-        pa.field("symbol", pa.string(), nullable=False),
-        pa.field("date", pa.date32(), nullable=False),
-        pa.field("action", pa.string(), nullable=False),  # dividend | split
-        pa.field("value", pa.float64(), nullable=False),
+    data_fields=columns(
+        symbol=pa.string(),
+        date=described(pa.date32(), "ex-date or effective date"),
+        action=described(pa.string(), "dividend or split"),
+        value=pa.float64(),
     ),
     key=("symbol", "date", "action"),
     rules=(KNOWN_ACTIONS,),
-    column_descriptions={
-        "date": "ex-date or effective date",
-        "action": "dividend or split",
-    },
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from orchestration.datasets import RawDataset
+from orchestration.datasets import RawDataset, columns, described, nullable
 from orchestration.feeds.releases.rules import HAS_SOURCE, NO_DUPLICATE_EVENTS, VALID_TIME_ZONES
 
 RELEASE_EVENTS = RawDataset(
@@ -17,23 +17,18 @@ RELEASE_EVENTS = RawDataset(
     ),
     partitioned=False,
     date_column="local_date",
-    data_fields=(
-        pa.field("event_id", pa.string(), nullable=False),
-        pa.field("vendor", pa.string(), nullable=False),
-        pa.field("product", pa.string(), nullable=False),
-        pa.field("product_zh", pa.string()),
-        pa.field("highlight", pa.string(), nullable=False),
-        pa.field("highlight_zh", pa.string()),
-        pa.field("local_date", pa.date32(), nullable=False),
-        pa.field("local_time", pa.string()),  # HH:MM as announced; None: time not known
-        pa.field("time_zone", pa.string(), nullable=False),  # IANA, e.g. America/Los_Angeles
-        pa.field("source_url", pa.string()),  # checked by the has_source rule
+    data_fields=columns(
+        event_id=pa.string(),
+        vendor=pa.string(),
+        product=pa.string(),
+        product_zh=nullable(pa.string()),
+        highlight=pa.string(),
+        highlight_zh=nullable(pa.string()),
+        local_date=described(pa.date32(), "the date as announced, in time_zone"),
+        local_time=nullable(pa.string(), "HH:MM as announced; null if not known"),
+        time_zone=described(pa.string(), "IANA time zone of the announcement"),
+        source_url=nullable(pa.string()),
     ),
     key=("event_id",),
     rules=(VALID_TIME_ZONES, NO_DUPLICATE_EVENTS, HAS_SOURCE),
-    column_descriptions={
-        "local_date": "the date as announced, in time_zone",
-        "local_time": "HH:MM as announced; null if not known",
-        "time_zone": "IANA time zone of the announcement",
-    },
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from orchestration.datasets import RawDataset
+from orchestration.datasets import RawDataset, columns
 
 EXCHANGE_SESSIONS = RawDataset(
     name="exchange_sessions",
@@ -16,11 +16,8 @@ EXCHANGE_SESSIONS = RawDataset(
         "past a calendar's horizon."
     ),
     partitioned=False,
-    data_fields=(
-        pa.field("exchange", pa.string(), nullable=False),
-        pa.field("date", pa.date32(), nullable=False),
-        pa.field("calendar_code", pa.string(), nullable=False),
-        pa.field("is_fallback", pa.bool_(), nullable=False),
+    data_fields=columns(
+        exchange=pa.string(), date=pa.date32(), calendar_code=pa.string(), is_fallback=pa.bool_()
     ),
     key=("exchange", "date"),
 )
