@@ -8,7 +8,6 @@ or non-numeric `downloads` is an error naming the file and line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,11 @@ def read_downloads_file(path: Path, app_id: str, platform: str) -> list[dict[str
     return sorted(rows, key=lambda row: (row["date"], row["platform"]))
 
 
-class CsvDownloadsFeed(CsvFolderFeed):
-    """Daily downloads read from a folder of per-app CSV files."""
+class CsvDownloadsFeed(
+    CsvFolderFeed, env_var="DOWNLOADS_CSV_DIR", noun="app(s)", read=read_downloads_file
+):
+    """Daily downloads read from a folder of per-app CSV files; a row without a platform
+    gets the app's."""
 
-    env_var = "DOWNLOADS_CSV_DIR"
-    noun = "app(s)"
-
-    def entities(self) -> Iterable[str]:
-        return [app.app_id for app in seeds.apps()]
-
-    def read_file(self, path: Path, entity: str) -> list[dict[str, Any]]:
-        platform = {app.app_id: app.platform for app in seeds.apps()}[entity]
-        return read_downloads_file(path, entity, platform)
+    def entities(self) -> dict[str, tuple[str]]:
+        return {app.app_id: (app.platform,) for app in seeds.apps()}

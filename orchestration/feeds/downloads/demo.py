@@ -7,13 +7,14 @@ parsed by `qimai.parse_downloads`. An app is served only from its `tracked_from`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from orchestration import seeds
 from orchestration.feeds.downloads.qimai import CHINA, SUCCESS, parse_downloads
-from orchestration.feeds.lib.base import FeedBatch
 from orchestration.feeds.lib.demo import activity_model
-from orchestration.partitions import DateWindow, report_today
+from orchestration.feeds.lib.demo.activity_feed import DemoActivityFeed
+from orchestration.partitions import DateWindow
 
 
 def downloads_payload(app: seeds.App, start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -30,22 +31,12 @@ def downloads_payload(app: seeds.App, start: dt.date, end: dt.date) -> dict[str,
     return {"code": SUCCESS, "msg": "成功", "data": {"list": points}}
 
 
-class DemoDownloadsFeed:
-    kind = "demo"
+class DemoDownloadsFeed(DemoActivityFeed[seeds.App]):
+    source_ref = "demo:qimai-pred-download"
 
-    def __init__(self, today: dt.date | None = None) -> None:
-        self.today = today or report_today()
+    def served(self) -> Iterable[tuple[seeds.App, dt.date, None]]:
+        return ((app, app.tracked_from, None) for app in seeds.apps())
 
-    def fetch(self, week: DateWindow) -> FeedBatch:
-        batch = FeedBatch(rows=[], source_ref="demo:qimai-pred-download")
-        for app in seeds.apps():
-            start = max(week.start, app.tracked_from)
-            end = min(week.end, self.today)
-            if start >= end:
-                continue
-            batch.rows.extend(
-                parse_downloads(
-                    downloads_payload(app, start, end), app_id=app.app_id, platform=app.platform
-                )
-            )
-        return batch
+    def rows(self, entity: seeds.App, days: DateWindow) -> list[dict[str, Any]]:
+        payload = downloads_payload(entity, days.start, days.end)
+        return parse_downloads(payload, app_id=entity.app_id, platform=entity.platform)

@@ -40,21 +40,19 @@ def read_rate_file(path: Path, currency: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: row["date"])
 
 
-class CsvFxFeed(CsvFolderFeed):
+class CsvFxFeed(
+    CsvFolderFeed,
+    env_var="FX_CSV_DIR",
+    noun="currency(ies)",
+    read=read_rate_file,
+    file_name="USD{}.csv",
+):
     """Daily FX rates read from a folder of `USD<CCY>.csv` files."""
-
-    env_var = "FX_CSV_DIR"
-    noun = "currency(ies)"
 
     def __init__(self, folder: str | Path, *, currencies: Iterable[str] | None = None) -> None:
         super().__init__(folder)
         self.currencies = [c.upper() for c in currencies] if currencies is not None else None
 
-    def entities(self) -> Iterable[str]:
-        return self.currencies if self.currencies is not None else seeds.watchlist_currencies()
-
-    def file_name(self, entity: str) -> str:
-        return f"USD{entity}.csv"
-
-    def read_file(self, path: Path, entity: str) -> list[dict[str, Any]]:
-        return read_rate_file(path, entity)
+    def entities(self) -> dict[str, tuple[()]]:
+        wanted = self.currencies if self.currencies is not None else seeds.watchlist_currencies()
+        return dict.fromkeys(wanted, ())

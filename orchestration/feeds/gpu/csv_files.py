@@ -75,11 +75,8 @@ def read_price_file(
     return sorted(rows, key=lambda row: (row["date"], row["condition"], row["marketplace"]))
 
 
-class CsvGpuFeed(CsvFolderFeed):
+class CsvGpuFeed(CsvFolderFeed, env_var="GPU_CSV_DIR", noun="card(s)", read=read_price_file):
     """Daily GPU prices read from a folder of per-card CSV files."""
-
-    env_var = "GPU_CSV_DIR"
-    noun = "card(s)"
 
     def __init__(
         self, folder: str | Path, listings: Iterable[seeds.GpuListing] | None = None
@@ -87,9 +84,6 @@ class CsvGpuFeed(CsvFolderFeed):
         super().__init__(folder)
         self.listings = tuple(listings) if listings is not None else None  # None: the seed
 
-    def entities(self) -> Iterable[str]:
+    def entities(self) -> dict[str, tuple[tuple[seeds.GpuListing, ...] | None]]:
         listings = self.listings if self.listings is not None else seeds.gpu_listings()
-        return list(dict.fromkeys(listing.product_id for listing in listings))
-
-    def read_file(self, path: Path, entity: str) -> list[dict[str, Any]]:
-        return read_price_file(path, entity, self.listings)
+        return {listing.product_id: (self.listings,) for listing in listings}

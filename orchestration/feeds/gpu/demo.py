@@ -81,11 +81,10 @@ class DemoGpuFeed:
 
     def fetch(self, week: DateWindow) -> FeedBatch:
         batch = FeedBatch(rows=[], source_ref="demo:keepa-product")
-        end = min(week.end, self.today)
         unserved = []
         for listing in self.listings or seeds.gpu_listings():
-            start = max(week.start, listing.tracked_from)
-            if start >= end:
+            served = week.clip(start=listing.tracked_from, end=self.today)
+            if served is None:
                 continue
             if (
                 listing.product_id not in gpu_model.profiles()
@@ -93,9 +92,9 @@ class DemoGpuFeed:
             ):
                 unserved.append(f"{listing.product_id} ({listing.marketplace})")
                 continue
-            product = find_product(product_payload(listing, end), demo_asin(listing))
+            product = find_product(product_payload(listing, served.end), demo_asin(listing))
             assert product is not None
-            rows, notes = parse_prices(product, listing=listing, window=DateWindow(start, end))
+            rows, notes = parse_prices(product, listing=listing, window=served)
             batch.rows.extend(rows)
             batch.notes.extend(notes)
         if unserved:

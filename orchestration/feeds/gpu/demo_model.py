@@ -16,7 +16,6 @@ day, so a day's events never depend on the range asked for.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from orchestration.feeds.lib.demo.calibration import read_anchors, read_profiles
 from orchestration.feeds.lib.demo.noise import normal
 from orchestration.feeds.lib.demo.paths import anchored_log_walk
 
@@ -53,29 +53,12 @@ class DemoEvent:
 
 @cache
 def profiles() -> dict[str, GpuProfile]:
-    with PROFILES_FILE.open(newline="") as handle:
-        return {
-            row["product_id"]: GpuProfile(
-                product_id=row["product_id"],
-                used_discount=float(row["used_discount"]),
-                discount_swing=float(row["discount_swing"]),
-                daily_vol=float(row["daily_vol"]),
-                new_changes_per_week=float(row["new_changes_per_week"]),
-                used_changes_per_week=float(row["used_changes_per_week"]),
-                used_outages_per_year=float(row["used_outages_per_year"]),
-            )
-            for row in csv.DictReader(handle)
-        }
+    return read_profiles(PROFILES_FILE, GpuProfile, "product_id")
 
 
 @cache
 def anchors() -> dict[str, dict[dt.date, float]]:
-    result: dict[str, dict[dt.date, float]] = {}
-    with CALIBRATION_FILE.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            day = dt.date.fromisoformat(row["anchor_date"])
-            result.setdefault(row["product_id"], {})[day] = float(row["new_price_usd"])
-    return result
+    return read_anchors(CALIBRATION_FILE, "product_id", "new_price_usd")
 
 
 def _uniform(key: str, day: dt.date) -> float:

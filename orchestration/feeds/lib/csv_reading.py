@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -73,15 +73,33 @@ def read_records(
 
 
 class CsvFolderFeed:
-    """A feed of one `<entity>.csv` per entity (listing, currency, site, app) in a folder.
+    """A feed of one csv file per entity (listing, currency, site, app) in a folder.
 
-    Subclasses name the variable that sets the folder (`env_var`, for the config error),
-    the entities and how one file becomes rows (each with a `date`).
+    A subclass says, as class keywords, the variable that sets the folder (`env_var`, for
+    the config error), what an entity is in notes (`noun`, e.g. "listing(s)"), how one
+    file becomes rows, each with a `date` (`read(path, entity_id, *arguments)`), and the
+    file's name (`file_name`, a format of the entity id); and, in `entities`, the entities
+    with the further arguments `read` takes for each.
     """
 
     kind = "csv"
     env_var: ClassVar[str]
-    noun: ClassVar[str]  # what an entity is in notes, e.g. "listing(s)"
+    noun: ClassVar[str]
+    read: ClassVar[Callable[..., list[dict[str, Any]]]]
+    file_name: ClassVar[str]
+
+    def __init_subclass__(
+        cls,
+        *,
+        env_var: str,
+        noun: str,
+        read: Callable[..., list[dict[str, Any]]],
+        file_name: str = "{}.csv",
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.env_var, cls.noun, cls.file_name = env_var, noun, file_name
+        cls.read = staticmethod(read)
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -89,27 +107,22 @@ class CsvFolderFeed:
             raise FeedConfigError(f"{self.env_var}={str(folder)!r} is not a directory")
         self._files: dict[str, list[dict[str, Any]] | None] = {}
 
-    def entities(self) -> Iterable[str]:
+    def entities(self) -> Mapping[str, tuple[Any, ...]]:
+        """Each entity's id, with the arguments `read` takes after it."""
         raise NotImplementedError
 
-    def file_name(self, entity: str) -> str:
-        return f"{entity}.csv"
-
-    def read_file(self, path: Path, entity: str) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def rows_of(self, entity: str) -> list[dict[str, Any]] | None:
+    def rows_of(self, entity: str, arguments: tuple[Any, ...] = ()) -> list[dict[str, Any]] | None:
         """Every row of the entity's file (read once), or None if it has no file."""
         if entity not in self._files:
-            path = self.folder / self.file_name(entity)
-            self._files[entity] = self.read_file(path, entity) if path.exists() else None
+            path = self.folder / self.file_name.format(entity)
+            self._files[entity] = self.read(path, entity, *arguments) if path.exists() else None
         return self._files[entity]
 
     def fetch(self, week: DateWindow) -> FeedBatch:
         batch = FeedBatch(rows=[])
         missing_files, empty_weeks = [], []
-        for entity in self.entities():
-            rows = self.rows_of(entity)
+        for entity, arguments in self.entities().items():
+            rows = self.rows_of(entity, arguments)
             if rows is None:
                 missing_files.append(entity)
                 continue

@@ -14,7 +14,6 @@ twice) fails the run with the file and line named. The reading rules are
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +40,10 @@ def read_listing_file(path: Path, symbol: str, currency: str) -> list[dict[str, 
     return sorted(bars, key=lambda bar: bar["date"])
 
 
-class CsvMarketFeed(CsvFolderFeed):
-    """Daily bars read from a folder of per-listing CSV files."""
+class CsvMarketFeed(
+    CsvFolderFeed, env_var="MARKET_CSV_DIR", noun="listing(s)", read=read_listing_file
+):
+    """Daily bars read from a folder of per-listing CSV files, in the listing's currency."""
 
-    env_var = "MARKET_CSV_DIR"
-    noun = "listing(s)"
-
-    def entities(self) -> Iterable[str]:
-        return [listing.symbol for listing in seeds.watchlist()]
-
-    def read_file(self, path: Path, entity: str) -> list[dict[str, Any]]:
-        currency = {listing.symbol: listing.currency for listing in seeds.watchlist()}[entity]
-        return read_listing_file(path, entity, currency)
+    def entities(self) -> dict[str, tuple[str]]:
+        return {listing.symbol: (listing.currency,) for listing in seeds.watchlist()}

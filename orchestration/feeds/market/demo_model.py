@@ -16,15 +16,16 @@ on a given day knows of, for the demo feed to serve prices split-adjusted as Yah
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 from orchestration import calendars, seeds
 from orchestration.feeds.lib.demo import fx_model
+from orchestration.feeds.lib.demo.calibration import read_profiles
 from orchestration.feeds.lib.demo.noise import normal
 from orchestration.feeds.lib.demo.paths import anchored_log_walk
 from orchestration.feeds.market.yahoo_chart import PRICE_DECIMALS
@@ -52,23 +53,25 @@ class Calibration:
 
 @cache
 def calibrations() -> dict[str, Calibration]:
-    with CALIBRATION_FILE.open(newline="") as handle:
-        return {
-            row["symbol"]: Calibration(
-                symbol=row["symbol"],
-                market_cap_100m=float(row["market_cap_100m"]),
-                return_wtd=float(row["return_wtd_pct"]) / 100,
-                return_mtd=float(row["return_mtd_pct"]) / 100,
-                return_ytd=float(row["return_ytd_pct"]) / 100,
-                return_2023=float(row["return_2023_pct"]) / 100,
-                daily_vol=float(row["daily_vol"]),
-                dividend_yield=float(row["dividend_yield_pct"]) / 100,
-                dividends_per_year=int(row["dividends_per_year"]),
-                split_date=dt.date.fromisoformat(row["split_date"]) if row["split_date"] else None,
-                split_ratio=float(row["split_ratio"]) if row["split_ratio"] else 1.0,
-            )
-            for row in csv.DictReader(handle)
-        }
+    return read_profiles(
+        CALIBRATION_FILE,
+        Calibration,
+        "symbol",
+        return_wtd=_fraction("return_wtd_pct"),
+        return_mtd=_fraction("return_mtd_pct"),
+        return_ytd=_fraction("return_ytd_pct"),
+        return_2023=_fraction("return_2023_pct"),
+        dividend_yield=_fraction("dividend_yield_pct"),
+        split_date=lambda row: (
+            dt.date.fromisoformat(row["split_date"]) if row["split_date"] else None
+        ),
+        split_ratio=lambda row: float(row["split_ratio"]) if row["split_ratio"] else 1.0,
+    )
+
+
+def _fraction(column: str) -> Callable[[Mapping[str, str]], float]:
+    """A percentage column, as a fraction."""
+    return lambda row: float(row[column]) / 100
 
 
 @dataclass(frozen=True)

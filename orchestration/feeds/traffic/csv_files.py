@@ -47,14 +47,10 @@ def read_visits_file(path: Path, site_id: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: row["date"])
 
 
-class CsvTrafficFeed(CsvFolderFeed):
+class CsvTrafficFeed(
+    CsvFolderFeed, env_var="TRAFFIC_CSV_DIR", noun="site(s)", read=read_visits_file
+):
     """Daily visits read from a folder of per-site CSV files."""
 
-    env_var = "TRAFFIC_CSV_DIR"
-    noun = "site(s)"
-
-    def entities(self) -> Iterable[str]:
-        return list(dict.fromkeys(domain.site_id for domain in seeds.site_domains()))
-
-    def read_file(self, path: Path, entity: str) -> list[dict[str, Any]]:
-        return read_visits_file(path, entity)
+    def entities(self) -> dict[str, tuple[()]]:
+        return dict.fromkeys((domain.site_id for domain in seeds.site_domains()), ())

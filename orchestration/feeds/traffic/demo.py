@@ -8,13 +8,14 @@ day, and each domain only while it is valid (ChatGPT moved to chatgpt.com in May
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from orchestration import seeds
-from orchestration.feeds.lib.base import FeedBatch
 from orchestration.feeds.lib.demo import activity_model
+from orchestration.feeds.lib.demo.activity_feed import DemoActivityFeed
 from orchestration.feeds.traffic.similarweb import parse_visits
-from orchestration.partitions import DateWindow, report_today
+from orchestration.partitions import DateWindow
 
 PUBLICATION_LAG = dt.timedelta(days=9)
 
@@ -47,23 +48,16 @@ def visits_payload(domain: seeds.SiteDomain, start: dt.date, end: dt.date) -> di
     }
 
 
-class DemoTrafficFeed:
-    kind = "demo"
+class DemoTrafficFeed(DemoActivityFeed[seeds.SiteDomain]):
+    source_ref = "demo:similarweb-v5"
 
-    def __init__(self, today: dt.date | None = None) -> None:
-        self.today = today or report_today()
+    def served(self) -> Iterable[tuple[seeds.SiteDomain, dt.date, dt.date | None]]:
+        return ((domain, domain.valid_from, domain.valid_to) for domain in seeds.site_domains())
 
-    def fetch(self, week: DateWindow) -> FeedBatch:
-        batch = FeedBatch(rows=[], source_ref="demo:similarweb-v5")
-        for domain in seeds.site_domains():
-            start = max(week.start, domain.valid_from)
-            end = min(week.end, domain.valid_to or week.end, self.today)
-            if start >= end:
-                continue
-            payload = visits_payload(domain, start, end)
-            batch.rows.extend(
-                parse_visits(
-                    payload, site_id=domain.site_id, domain=domain.domain, category=domain.category
-                )
-            )
-        return batch
+    def rows(self, entity: seeds.SiteDomain, days: DateWindow) -> list[dict[str, Any]]:
+        return parse_visits(
+            visits_payload(entity, days.start, days.end),
+            site_id=entity.site_id,
+            domain=entity.domain,
+            category=entity.category,
+        )

@@ -8,13 +8,13 @@ and daily log-normal noise. Profiles live in `traffic_profiles.csv` and
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from orchestration.feeds.lib.demo.calibration import read_profiles
 from orchestration.feeds.lib.demo.noise import normal
 
 REFERENCE_DAY = dt.date(2024, 12, 12)  # middle of the week of 2024-12-09
@@ -34,20 +34,12 @@ class ActivityProfile:
 
 
 def _load(file_name: str, tracked_from: dict[str, dt.date]) -> dict[str, ActivityProfile]:
-    with (HERE / file_name).open(newline="") as handle:
-        return {
-            row["entity"]: ActivityProfile(
-                entity=row["entity"],
-                level_daily=float(row["level_daily"]),
-                annual_growth=float(row["annual_growth"]),
-                weekday_swing=float(row["weekday_swing"]),
-                summer_dip=float(row["summer_dip"]),
-                noise=float(row["noise"]),
-                ramp_days=int(row["ramp_days"]),
-                launched=tracked_from[row["entity"]],
-            )
-            for row in csv.DictReader(handle)
-        }
+    return read_profiles(
+        HERE / file_name,
+        ActivityProfile,
+        "entity",
+        launched=lambda row: tracked_from[row["entity"]],
+    )
 
 
 @cache

@@ -7,12 +7,12 @@ so the pipeline's carry-forward over holidays is exercised by the demo too.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from functools import cache, lru_cache
 from pathlib import Path
 
+from orchestration.feeds.lib.demo.calibration import read_anchors
 from orchestration.feeds.lib.demo.paths import anchored_log_walk
 
 CALIBRATION_FILE = Path(__file__).with_name("fx_calibration.csv")
@@ -39,13 +39,7 @@ def working_days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 @cache
 def anchors() -> dict[str, dict[dt.date, float]]:
-    result: dict[str, dict[dt.date, float]] = {}
-    with CALIBRATION_FILE.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            result.setdefault(row["currency"], {})[dt.date.fromisoformat(row["anchor_date"])] = (
-                float(row["units_per_usd"])
-            )
-    return result
+    return read_anchors(CALIBRATION_FILE, "currency", "units_per_usd")
 
 
 def currencies() -> list[str]:
