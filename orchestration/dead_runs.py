@@ -123,5 +123,8 @@ class RunStart(dg.ConfigurableResource):
         if context.instance is None or run is None:
             return  # built outside a run (a direct call in a test): nothing to record
         record_worker(context.instance, run.run_id)
-        roots = (settings.raw_dir(), settings.warehouse_path().parent)
+        on_s3 = settings.warehouse_on_s3()
+        warehouse = settings.build_warehouse_path() if on_s3 else settings.warehouse_path()
+        # Object storage has no temporary objects to clear (`orchestration.object_store`).
+        roots = [root for root in (settings.raw_dir(), warehouse.parent) if isinstance(root, Path)]
         release_dead_runs(context.instance, run.run_id, context.log, roots)

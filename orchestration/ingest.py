@@ -13,9 +13,7 @@ beside what it landed (published or rejected), so its parse can be replayed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -23,9 +21,11 @@ import pyarrow as pa
 from orchestration.datasets import RawDataset
 from orchestration.feeds.lib.base import Feed
 from orchestration.landing import (
+    Root,
     read_partition,
     rejected_file,
     write_atomically,
+    write_json_lines,
     write_partition,
     write_responses,
     write_unpartitioned,
@@ -46,7 +46,7 @@ class Landed:
     rows: dict[str, int] = field(default_factory=dict)  # per dataset landed
     findings: list[Finding] = field(default_factory=list)
     notes: tuple[str, ...] = ()
-    paths: dict[str, Path] = field(default_factory=dict)  # published or rejected files
+    paths: dict[str, Root] = field(default_factory=dict)  # published or rejected files
     cost: dict[str, float] = field(default_factory=dict)  # requests, retries, bytes, credits
     resumed: bool = False  # published by an earlier attempt of the run, not fetched again
 
@@ -55,7 +55,7 @@ class Landed:
         return [finding for finding in self.findings if finding.blocks_publication]
 
 
-def _previous(raw_root: Path, dataset: RawDataset, window: DateWindow) -> pa.Table | None:
+def _previous(raw_root: Root, dataset: RawDataset, window: DateWindow) -> pa.Table | None:
     if not dataset.partitioned:
         return None
     return read_partition(
@@ -63,22 +63,17 @@ def _previous(raw_root: Path, dataset: RawDataset, window: DateWindow) -> pa.Tab
     )
 
 
-def _keep_rejected(path: Path, table: pa.Table | None, rows: list[dict[str, Any]]) -> Path:
+def _keep_rejected(path: Root, table: pa.Table | None, rows: list[dict[str, Any]]) -> Root:
     if table is not None:
         return write_atomically(path.with_suffix(".parquet"), table)
-    target = path.with_suffix(".jsonl")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
-    return target
+    return write_json_lines(path.with_suffix(".jsonl"), rows)
 
 
 def ingest(
     datasets: list[RawDataset],
     feed: Feed,
     window: DateWindow,
-    raw_root: Path,
+    raw_root: Root,
     *,
     policy: QualityPolicy | None = None,
     fetched_at: dt.datetime | None = None,

@@ -1,13 +1,15 @@
-"""The landing zone on disk: where a partition lives and how it is replaced atomically.
+"""The landing zone, on disk or object storage: where a partition lives and how it is
+replaced atomically.
 
 Layout: `<raw>/<dataset>/week=<YYYY-MM-DD>/data.parquet`, one file per weekly partition;
 `<raw>/<dataset>/data.parquet` for a dataset landed whole; rejected pulls under
 `<raw>/_rejected/<dataset>/week=<YYYY-MM-DD>/`. Beside a partition, `responses.jsonl.gz`
 keeps the provider responses it was parsed from (secrets redacted), for replay.
 
-A new version is written to a hidden temporary file in the same folder and renamed over
-the old one, so a reader sees the old partition or the new one, never half a file, and
-other partitions are never touched.
+On disk, a new version is written to a hidden temporary file in the same folder and
+renamed over the old one; on object storage (`s3://bucket/prefix`), it is put as one
+object in one request (`orchestration.object_store`). Either way a reader sees the old
+partition or the new one, never half a file, and other partitions are never touched.
 """
 
 from __future__ import annotations
@@ -20,63 +22,76 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from upath import UPath
 
+from orchestration import object_store
 from orchestration.files import temporary_beside
 
 DATA_FILE = "data.parquet"
+Root = Path | UPath  # a local folder, or an s3:// prefix
 
 
-def partition_dir(raw_root: Path, dataset: str, week_start: dt.date) -> Path:
+def partition_dir(raw_root: Root, dataset: str, week_start: dt.date) -> Root:
     return raw_root / dataset / f"week={week_start.isoformat()}"
 
 
-def partition_file(raw_root: Path, dataset: str, week_start: dt.date) -> Path:
+def partition_file(raw_root: Root, dataset: str, week_start: dt.date) -> Root:
     return partition_dir(raw_root, dataset, week_start) / DATA_FILE
 
 
-def unpartitioned_file(raw_root: Path, dataset: str) -> Path:
+def unpartitioned_file(raw_root: Root, dataset: str) -> Root:
     return raw_root / dataset / DATA_FILE
 
 
-def rejected_file(raw_root: Path, dataset: str, window_start: dt.date, stamp: str) -> Path:
+def rejected_file(raw_root: Root, dataset: str, window_start: dt.date, stamp: str) -> Root:
     """Where a rejected pull is kept (suffix added by the writer): outside every glob dbt reads."""
     return raw_root / "_rejected" / dataset / f"week={window_start.isoformat()}" / f"pulled-{stamp}"
 
 
-def write_partition(raw_root: Path, dataset: str, week_start: dt.date, table: pa.Table) -> Path:
+def write_partition(raw_root: Root, dataset: str, week_start: dt.date, table: pa.Table) -> Root:
     """Replace one weekly partition's data with `table`, atomically."""
     return write_atomically(partition_file(raw_root, dataset, week_start), table)
 
 
-def write_unpartitioned(raw_root: Path, dataset: str, table: pa.Table) -> Path:
+def write_unpartitioned(raw_root: Root, dataset: str, table: pa.Table) -> Root:
     """Replace a dataset landed whole with `table`, atomically."""
     return write_atomically(unpartitioned_file(raw_root, dataset), table)
 
 
-def write_responses(folder: Path, records: list[dict], stem: str = "responses") -> Path:
+def write_responses(folder: Root, records: list[dict], stem: str = "responses") -> Root:
     """Keep the provider responses a pull was parsed from, gzip'd JSON lines, atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{stem}.jsonl.gz"
-    temporary = temporary_beside(target)
-    try:
-        with gzip.open(temporary, "wt", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
+    lines = "".join(
+        json.dumps(record, ensure_ascii=False, default=str) + "\n" for record in records
+    )
+    return put_file(folder / f"{stem}.jsonl.gz", gzip.compress(lines.encode("utf-8")))
 
 
-def write_atomically(target: Path, table: pa.Table) -> Path:
-    """Write `table` to a temporary file beside `target`, then rename it over `target`."""
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
+def write_json_lines(target: Root, rows: list[dict]) -> Root:
+    """Keep rows as JSON lines, atomically (a pull whose rows broke the contract)."""
+    lines = "".join(json.dumps(row, default=str, ensure_ascii=False) + "\n" for row in rows)
+    return put_file(target, lines.encode("utf-8"))
+
+
+def write_atomically(target: Root, table: pa.Table) -> Root:
+    """Write `table` as Parquet at `target`, replacing what was there in one step."""
+    sink = pa.BufferOutputStream()
+    # No key/value metadata beyond the Arrow schema: nothing secret can ride along.
+    pq.write_table(table, sink, compression="zstd")
+    return put_file(target, sink.getvalue().to_pybytes())
+
+
+def put_file(target: Root, content: bytes) -> Root:
+    """Replace `target` with `content` whole: on disk, a temporary file beside it, synced,
+    then renamed over it; on object storage, one object put in one request."""
+    if not isinstance(target, Path):
+        object_store.put(target, content, "landing a file")
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
     temporary = temporary_beside(target)
     try:
-        # No key/value metadata beyond the Arrow schema: nothing secret can ride along.
-        pq.write_table(table, temporary, compression="zstd")
-        with temporary.open("rb") as handle:
+        with temporary.open("wb") as handle:
+            handle.write(content)
+            handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
     finally:
@@ -84,28 +99,34 @@ def write_atomically(target: Path, table: pa.Table) -> Path:
     return target
 
 
-def published_at(raw_root: Path, dataset: str, week_start: dt.date) -> dt.datetime | None:
+def _read_table(path: Root, columns: list[str] | None = None) -> pa.Table | None:
+    """The Parquet file at `path`, or None if there is none."""
+    if isinstance(path, Path):
+        return pq.read_table(path, columns=columns) if path.exists() else None
+    with object_store.operation("reading a landed partition", path):
+        if not path.fs.exists(path.path):
+            return None
+        return pq.read_table(path.path, columns=columns, filesystem=path.fs)
+
+
+def published_at(raw_root: Root, dataset: str, week_start: dt.date) -> dt.datetime | None:
     """When the published partition of a week was fetched, or None if there is none."""
-    path = partition_file(raw_root, dataset, week_start)
-    if not path.exists():
+    table = _read_table(partition_file(raw_root, dataset, week_start), columns=["fetched_at"])
+    if table is None:
         return None
-    stamps = pq.read_table(path, columns=["fetched_at"]).column("fetched_at")
-    return max(stamps.to_pylist(), default=None)
+    return max(table.column("fetched_at").to_pylist(), default=None)
 
 
 def read_partition(
-    raw_root: Path, dataset: str, week_start: dt.date, schema: pa.Schema | None = None
+    raw_root: Root, dataset: str, week_start: dt.date, schema: pa.Schema | None = None
 ) -> pa.Table | None:
     """The landed partition, or None if that week was never landed.
 
     With `schema`, the table is given the current columns: a column added since the week
     was landed reads as nulls (as dbt's union_by_name reads it), one dropped is left out.
     """
-    path = partition_file(raw_root, dataset, week_start)
-    if not path.exists():
-        return None
-    table = pq.read_table(path)
-    if schema is None:
+    table = _read_table(partition_file(raw_root, dataset, week_start))
+    if table is None or schema is None:
         return table
     columns = [
         table.column(field.name).cast(field.type)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from upath import UPath
 
 from orchestration import settings
 from orchestration.feeds import feed_specs
@@ -28,12 +29,13 @@ def env_or_default(name: str, default: Any) -> Any:
 
 
 class LandingZone(dg.ConfigurableResource):
-    """The root folder raw partitions land in (`COMPUTE_WEEKLY_RAW_DIR`, default `raw/`)."""
+    """Where raw partitions land (`COMPUTE_WEEKLY_RAW_DIR`, default `raw/`): a local
+    folder, or an `s3://bucket/prefix`."""
 
     root: str = ""
 
-    def path(self) -> Path:
-        return Path(self.root).resolve() if self.root else settings.raw_dir()
+    def path(self) -> Path | UPath:
+        return settings.location(self.root) if self.root else settings.raw_dir()
 
 
 class QualityPolicyResource(dg.ConfigurableResource):

@@ -22,9 +22,11 @@ The market feed's asset also lands the dividend and split events of the same pay
 import datetime as dt
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
+from orchestration import object_store
 from orchestration.datasets import RawDataset
 from orchestration.feeds import feed_specs
 from orchestration.feeds.lib.http import is_transient
@@ -131,6 +133,11 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
     def raw_feed_asset(context: dg.AssetExecutionContext) -> Iterator:
         source = getattr(context.resources, feed.resource_key).build()
         root = context.resources.landing_zone.path()
+        if not isinstance(root, Path):  # fail now, naming the bucket, not on the first write
+            try:
+                object_store.check_bucket(root, "landing zone")
+            except object_store.ObjectStoreError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from exc
         policy = context.resources.quality_policy.policy()
         windows: list[DateWindow] = (
             [WeekWindow.from_partition_key(key) for key in context.partition_keys]
