@@ -76,9 +76,15 @@ exhibit: install ## Print exhibit 1 as of DEMO_AS_OF from the warehouse
 report: install ## Render the weekly report as of AS_OF (default 2024-12-18) into reports/
 	$(BIN)/python -m orchestration.report --as-of $(AS_OF)
 
-sql: install ## Open a read-only SQL shell (DuckDB CLI) on the published warehouse
-	@test -f "$(WAREHOUSE)" || { echo "no warehouse at $(WAREHOUSE): run make demo first" >&2; exit 1; }
-	$(BIN)/duckdb -readonly "$(WAREHOUSE)"
+# With the warehouse on object storage (COMPUTE_WEEKLY_WAREHOUSE=s3://...), the latest
+# build (or BUILD=<name>) is fetched once into the cache and opened from there.
+BUILD ?=
+sql: install ## Open a read-only SQL shell (DuckDB CLI) on the published warehouse (BUILD=<name> on S3)
+	@case "$(WAREHOUSE)" in \
+	  s3://*) file=$$($(BIN)/python -m orchestration.published_builds path $(BUILD)) || exit 1 ;; \
+	  *) file="$(WAREHOUSE)"; test -f "$$file" || { echo "no warehouse at $$file: run make demo first" >&2; exit 1; } ;; \
+	esac; \
+	exec $(BIN)/duckdb -readonly "$$file"
 
 docs: prepare ## Build the static dbt documentation into docs/dbt/index.html
 	mkdir -p warehouse/.building

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import PROJECT_ROOT, warehouse_path
+from orchestration.published_builds import readable_warehouse
+from orchestration.settings import PROJECT_ROOT
 
 QUERY_FILE = PROJECT_ROOT / "queries" / "exhibit_1_stock_performance.sql"
 HEADERS = ("板块", "代码", "公司", "市值", "单位", "本周", "本月", "本年")
@@ -25,7 +26,7 @@ HEADERS = ("板块", "代码", "公司", "市值", "单位", "本周", "本月",
 
 def exhibit_1(as_of: dt.date, warehouse: Path | None = None) -> list[dict]:
     """Exhibit 1 rows as of `as_of`, one per watchlist listing with a bar on or before it."""
-    path = warehouse or warehouse_path()
+    path = warehouse or readable_warehouse()
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `make demo` (or a backfill) first")
     with duckdb.connect(str(path), read_only=True) as con:

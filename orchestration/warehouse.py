@@ -9,9 +9,13 @@ database into a new file in the storage version older clients read (DuckDB 1.0 a
 whole, until it reconnects; the next connection sees the new one, whole. Nobody ever
 sees half-built marts, and no run fails because someone is reading.
 
-`dbt_environment` gives the dbt process the absolute paths of the landing zone and of the
-private file, so the views it creates read the Parquet by absolute path and work for
-anyone who opens the published file, from any folder.
+With `COMPUTE_WEEKLY_WAREHOUSE` an `s3://` prefix, the converted copy is uploaded as a
+build of its own instead, and a pointer names the latest (`orchestration.published_builds`).
+
+`dbt_environment` gives the dbt process the landing zone (an absolute path or an `s3://`
+prefix) and the private file. The staging models are tables, so the published warehouse
+holds no path of the landing zone: it is read at build time, and the published file can
+be moved, copied or opened on another machine.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import settings
+from orchestration import published_builds, settings
 from orchestration.files import temporary_beside
 from orchestration.run_workers import RUN_ID_ENV
 
@@ -63,28 +67,48 @@ def _set_environment(values: Mapping[str, str | None]) -> None:
 
 
 def publish(
-    build: Path | None = None, published: Path | None = None, version: str | None = None
-) -> Path:
-    """Publish the private build over the warehouse analysts read, atomically."""
+    build: Path | None = None,
+    published: Path | None = None,
+    version: str | None = None,
+    run_id: str = "manual",
+) -> str:
+    """Publish the private build for readers, atomically: over the published file, or as
+    a new build on object storage. Returns where it went."""
     build = build or settings.build_warehouse_path()
-    published = published or settings.warehouse_path()
     version = version or settings.storage_version()
     if not build.exists():
         raise FileNotFoundError(f"nothing to publish: no build at {build}")
+    if published is None and settings.warehouse_on_s3():
+        converted = temporary_beside(build.parent / "publishing" / build.name)
+        try:
+            _convert(build, converted, version)
+            name = published_builds.publish_build(converted, run_id)
+        finally:
+            converted.unlink(missing_ok=True)
+            Path(f"{converted}.wal").unlink(missing_ok=True)
+        published_builds.mark_published(build, name)
+        return f"{settings.warehouse_prefix()} as build {name}"
+    published = published or settings.warehouse_path()
     if build.stem != published.stem:
         raise ValueError(f"{build.name} and {published.name} must share a name (view catalogs)")
     published.parent.mkdir(parents=True, exist_ok=True)
     temporary = temporary_beside(published)
     try:
-        with duckdb.connect() as con:
-            # Attached under its own name, so the views' catalog references bind while
-            # they are copied; the copy keeps them verbatim.
-            con.execute(f"ATTACH '{build}' AS \"{build.stem}\" (READ_ONLY)")
-            con.execute(f"ATTACH '{temporary}' AS publishing (STORAGE_VERSION '{version}')")
-            con.execute(f'COPY FROM DATABASE "{build.stem}" TO publishing')
-            con.execute("DETACH publishing")
+        _convert(build, temporary, version)
         os.replace(temporary, published)
     finally:
         temporary.unlink(missing_ok=True)
         Path(f"{temporary}.wal").unlink(missing_ok=True)
-    return published
+    return str(published)
+
+
+def _convert(build: Path, target: Path, version: str) -> None:
+    """Copy the database `build` into a new file `target` in storage `version`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        # Attached under its own name, so the views' catalog references bind while
+        # they are copied; the copy keeps them verbatim.
+        con.execute(f"ATTACH '{build}' AS \"{build.stem}\" (READ_ONLY)")
+        con.execute(f"ATTACH '{target}' AS publishing (STORAGE_VERSION '{version}')")
+        con.execute(f'COPY FROM DATABASE "{build.stem}" TO publishing')
+        con.execute("DETACH publishing")

@@ -25,6 +25,7 @@ analysts read (`orchestration.warehouse`), so a reader never waits and never see
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration import object_store, published_builds
 from orchestration.dbt_targets import (
     file_log_args,
     invocation_target,
@@ -51,7 +53,9 @@ from orchestration.settings import (
     WINDOW_END_ENV,
     WINDOW_START_ENV,
     build_warehouse_path,
+    raw_dir,
     storage_version,
+    warehouse_on_s3,
 )
 from orchestration.warehouse import dbt_environment, publish
 
@@ -132,6 +136,8 @@ def _failing_sample(test_sql: str) -> str | None:
     """The first rows a failed dbt test returns, as a markdown table."""
     try:
         with duckdb.connect(str(build_warehouse_path()), read_only=True) as con:
+            if not isinstance(raw_dir(), Path):  # a source's test reads the landing zone
+                object_store.register_with_duckdb(con)
             result = con.execute(f"select * from ({test_sql}) as failing limit {SAMPLE_ROWS}")
             names = [column[0] for column in result.description]
             rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
@@ -158,6 +164,17 @@ def _with_failing_rows(
                 {**result.metadata, "failing rows sample": dg.MetadataValue.md(sample)}
             )
         yield result
+
+
+def start_from_published() -> None:
+    """Before dbt runs: with the landing zone on object storage, check its bucket answers
+    (a clear error now, not deep in dbt's log); with the warehouse there, start the build
+    from the latest published build (`published_builds.prepare_build`)."""
+    raw = raw_dir()
+    if not isinstance(raw, Path):
+        object_store.check_bucket(raw, "landing zone")
+    if warehouse_on_s3():
+        published_builds.prepare_build(build_warehouse_path())
 
 
 WINDOW_MODELS = "config.materialized:incremental"
@@ -208,6 +225,7 @@ def build(
     for key in sorted(failed_before, key=lambda k: k.to_user_string()):
         args += ["--exclude", built_on(key)]
     op_name = context.op_execution_context.op.name
+    start_from_published()
     target = invocation_target(f"{op_name}-{context.run.run_id[:7]}")
     with dbt_environment(window, run_id=context.run.run_id):
         invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
@@ -232,7 +250,7 @@ def build(
         raise dg.Failure(
             description=f"dbt could not build: {', '.join(broken)}; the warehouse was not published"
         )
-    published = publish()
+    published = publish(run_id=context.run.run_id)
     context.log.info(f"published the warehouse at {published} ({storage_version()} storage)")
     failed = {key.to_user_string(): checks for key, checks in failed_before.items()}
     for result in failed_here:

@@ -21,8 +21,9 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.partitions import WeekWindow, weekly_partitions
+from orchestration.published_builds import readable_warehouse
 from orchestration.report.sql import ReportError, last_session_in, open_warehouse, tables_read
-from orchestration.settings import reports_dir, warehouse_path
+from orchestration.settings import reports_dir
 
 # What the report reads (its query files), as the assets it depends on: a mart is
 # `marts/<name>`, a reference table the seed `seeds/<name>`.
@@ -76,7 +77,8 @@ def weekly_report(
     out_dir = Path(config.out_dir) if config.out_dir else reports_dir()
     keys = sorted(context.partition_keys)
     try:
-        as_of_dates = week_as_of_dates(keys)
+        warehouse = readable_warehouse()  # fetched once, when on object storage
+        as_of_dates = week_as_of_dates(keys, warehouse)
     except ReportError as exc:
         raise dg.Failure(description=str(exc)) from exc
     written: dict[str, list[str]] = {}
@@ -86,7 +88,7 @@ def weekly_report(
     processes = worker_count(len(with_data), config.workers)
     if processes > 1:
         context.log.info(f"rendering {len(with_data)} reports in {processes} processes")
-    rendered = render_reports(with_data, out_dir, warehouse_path(), workers=processes)
+    rendered = render_reports(with_data, out_dir, warehouse, workers=processes)
     for key in keys:
         as_of = as_of_dates[key]
         if as_of is None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.published_builds import readable_warehouse
 from orchestration.report.build import build_report
 from orchestration.report.sql import ReportError
 from orchestration.settings import reports_dir
@@ -33,10 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warehouse", type=Path, default=None, help="DuckDB file (default: the published one)"
     )
+    parser.add_argument(
+        "--build",
+        default=None,
+        help="with the warehouse on object storage: a published build's name (default: the "
+        "latest; `python -m orchestration.published_builds list` lists them)",
+    )
     args = parser.parse_args(argv)
     try:
-        files = build_report(args.as_of, args.out, args.warehouse)
-    except (ReportError, duckdb.Error) as exc:
+        warehouse = args.warehouse or (readable_warehouse(args.build) if args.build else None)
+        files = build_report(args.as_of, args.out, warehouse)
+    except (ReportError, duckdb.Error, OSError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"weekly report: {message}", file=sys.stderr)
         return 1

@@ -18,7 +18,8 @@ from typing import Any
 
 import duckdb
 
-from orchestration.settings import PROJECT_ROOT, warehouse_path
+from orchestration.published_builds import readable_warehouse
+from orchestration.settings import PROJECT_ROOT
 
 QUERIES_DIR = PROJECT_ROOT / "queries"
 
@@ -74,7 +75,7 @@ def query_variables(sql: str) -> list[str]:
 @contextlib.contextmanager
 def open_warehouse(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the published warehouse (or `path`)."""
-    path = path or warehouse_path()
+    path = path or readable_warehouse()
     if not path.is_file():
         raise ReportError(f"no warehouse at {path}: run `make demo` (or a backfill) first")
     try:

@@ -26,7 +26,7 @@ def build_database(path, value: int) -> None:
 def test_a_build_is_published_whole_and_readable_by_an_older_duckdb(tmp_path):
     build, published = tmp_path / ".building" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
     build_database(build, 1)
-    assert publish(build, published, "v1.0.0") == published
+    assert publish(build, published, "v1.0.0") == str(published)
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select w from marts.v").fetchall() == [(2,)]
     cli = os.path.join(os.path.dirname(sys.executable), "duckdb")  # the 1.x CLI
