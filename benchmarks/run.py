@@ -31,7 +31,9 @@ Figure 1: a 52-week backfill of all feeds in one run
     partition per run. The same single run is then made on the team's instance
     (`config/dagster.production.yaml`, PostgreSQL: a fresh database on the local server,
     `benchmarks/postgres.py`) and shown beside it; skipped, with a note, where no
-    PostgreSQL answers.
+    PostgreSQL answers. And once more with the landing zone and the warehouse on a local
+    S3 server (SeaweedFS's `weed mini`, `benchmarks/seaweedfs.py`), target within 1.5x of
+    the run on local disk.
 
 Figure 2: one new week on top of a year of history
     After figure 1's single run, `--partition 2024-12-23` in the same workspace, then the
@@ -81,6 +83,7 @@ from benchmarks.common import (
 )
 from benchmarks.measure import BenchmarkError, load_average, machine
 from benchmarks.postgres import PostgresUnavailable, dagster_url, fresh_database
+from benchmarks.seaweedfs import SeaweedUnavailable, s3_server
 
 COLUMNS = ("figure", "what", "wall s", "peak MiB", "compared with", "ratio", "target", "met")
 
@@ -280,6 +283,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 except PostgresUnavailable as unavailable:
                     notes.append(f"figure 1 on the team's instance not run: {unavailable}")
+                try:
+                    s3_root = workspaces.new("fig1-s3")
+                    with s3_server(s3_root / "server") as server:
+                        server.make_bucket("bench")
+                        s3_ws = pipeline.Workspace(
+                            s3_root, args.dagster_yaml,
+                            {**server.env(), "COMPUTE_WEEKLY_RAW_DIR": "s3://bench/raw",
+                             "COMPUTE_WEEKLY_WAREHOUSE": "s3://bench/warehouse"},
+                        )  # fmt: skip
+                        on_s3 = pipeline.run_single(s3_ws, log_dir, name="fig1-s3")
+                    rows += pipeline.Figure1OnObjectStorage(on_s3, single).rows()
+                    details.append(section_breakdown("Figure 1 on object storage (S3)", on_s3))
+                except SeaweedUnavailable as unavailable:
+                    notes.append(f"figure 1 on object storage not run: {unavailable}")
             if "2" in args.only:
                 new_weeks = pipeline.run_new_weeks(single_ws, args.new_weeks, log_dir)
                 fresh = (
