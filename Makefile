@@ -40,7 +40,7 @@ DEMO_RANGE ?= 2023-12-25...2024-12-16
 AS_OF ?= $(DEMO_AS_OF)
 WAREHOUSE ?= $(or $(COMPUTE_WEEKLY_WAREHOUSE),warehouse/warehouse.duckdb)
 
-.PHONY: help install prepare demo backfill exhibit report sql docs test unit bench lint dev serve clean
+.PHONY: help install prepare demo backfill exhibit report sql docs test unit bench lint dev serve worker clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -132,6 +132,14 @@ serve: prepare ## Run the team's services on PostgreSQL (COMPUTE_WEEKLY_PG_URL);
 	$(BIN)/python -m orchestration.alerts
 	$(BIN)/dagster instance migrate
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile deploy/Procfile --app-root $(CURDIR) start
+
+# A Celery worker for the steps of runs (COMPUTE_WEEKLY_EXECUTOR=celery; README "Run it for a
+# team"), in its own folder (WORKER_DIR, default a new temporary one), with the broker in
+# COMPUTE_WEEKLY_CELERY_BROKER and the data on object storage. Start one per machine or more.
+WORKER_DIR ?=
+WORKER_NAME ?=
+worker: prepare ## Start a Celery worker for runs' steps (COMPUTE_WEEKLY_CELERY_BROKER; data on S3)
+	$(BIN)/python -m orchestration.celery_worker $(if $(WORKER_DIR),--dir "$(WORKER_DIR)") $(if $(WORKER_NAME),--name "$(WORKER_NAME)")
 
 clean: ## Remove landed data, the warehouse, reports, the cache and the Dagster instance (keeps .venv)
 	rm -rf raw/*/ warehouse/*.duckdb* warehouse/.building reports .cache docs/dbt $(DAGSTER_HOME) dbt_project/target

@@ -17,6 +17,7 @@ zone or beside the warehouse (`orchestration.files`).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ import dagster as dg
 from orchestration import settings
 from orchestration.files import abandoned_temporaries
 from orchestration.run_workers import (
+    STEP_WORKER_ENV,
     WorkerState,
     leftovers,
     record_worker,
@@ -122,6 +124,8 @@ class RunStart(dg.ConfigurableResource):
         run = context.run
         if context.instance is None or run is None:
             return  # built outside a run (a direct call in a test): nothing to record
+        if os.environ.get(STEP_WORKER_ENV):
+            return  # a step on a Celery worker: the run's worker is elsewhere
         record_worker(context.instance, run.run_id)
         on_s3 = settings.warehouse_on_s3()
         warehouse = settings.build_warehouse_path() if on_s3 else settings.warehouse_path()

@@ -1,7 +1,6 @@
 """The Dagster definitions of compute-weekly: raw assets, dbt assets and their resources.
 
-Runs execute in process: every step of a run shares one process, which saves a process
-start-up per step (README, Performance), and DuckDB allows one writer anyway.
+Runs execute in process by default, or on Celery workers (`orchestration.executors`).
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from orchestration.assets.dbt import dbt_models
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.report import weekly_report
 from orchestration.dead_runs import RunStart
+from orchestration.executors import run_executor
 from orchestration.project import dbt_resource
 from orchestration.resources import (
     LandingZone,
@@ -44,5 +44,5 @@ def build_definitions(overrides: Mapping[str, Any] | None = None) -> dg.Definiti
         jobs=[weekly_refresh_job],
         schedules=SCHEDULES,
         sensors=ALERT_SENSORS,
-        executor=dg.in_process_executor,
+        executor=run_executor(),
     )

@@ -36,6 +36,10 @@ WORKER_TAG = "compute-weekly/run-worker"
 # Set in the environment of the processes a run starts (its dbt), so that they can be found
 # and stopped once the run's worker is gone.
 RUN_ID_ENV = "COMPUTE_WEEKLY_RUN_ID"
+# Set in a Celery worker (`orchestration.celery_worker`): a process that executes steps of
+# runs, not a run's worker. It records nothing about the run: the step's process ends with
+# the step, while the run goes on.
+STEP_WORKER_ENV = "COMPUTE_WEEKLY_STEP_WORKER"
 # Process start times are read back rounded (psutil, from the kernel's clock ticks).
 START_TIME_TOLERANCE_SECONDS = 1.0
 LEFTOVER_EXIT_SECONDS = 10

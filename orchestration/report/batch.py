@@ -33,7 +33,10 @@ def available_cpus() -> int:
 def worker_count(reports: int, requested: int = 0) -> int:
     """How many processes render `reports` reports: `requested` if given (at most one per
     report), else one per available CPU up to MAX_WORKERS, each with at least
-    WEEKS_PER_WORKER reports; 1 means this process alone."""
+    WEEKS_PER_WORKER reports; 1 means this process alone, as it must in a daemonic process
+    (a Celery worker's), which may not start processes of its own."""
+    if multiprocessing.current_process().daemon:
+        return 1
     if requested > 0:
         return max(1, min(requested, reports))
     return max(1, min(available_cpus(), MAX_WORKERS, reports // WEEKS_PER_WORKER))

@@ -19,7 +19,7 @@ from orchestration.dagster_internals import WorkerStatus
 from orchestration.dead_runs import RunStart, release_dead_runs
 from orchestration.files import abandoned_temporaries, temporary_beside
 from orchestration.run_launcher import MonitoredRunLauncher
-from orchestration.run_workers import RUN_ID_ENV, WORKER_TAG, RunWorker
+from orchestration.run_workers import RUN_ID_ENV, STEP_WORKER_ENV, WORKER_TAG, RunWorker
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import project_instance
 from tests.processes import killed, start_sleeper
@@ -181,3 +181,19 @@ def test_a_temporary_file_a_killed_writer_left_is_removed_and_a_live_ones_kept(i
     released = release_dead_runs(instance, landing_roots=[tmp_path / "raw", tmp_path / "nowhere"])
     assert released.removed == (left,)
     assert sorted(p.name for p in partition.iterdir()) == sorted(["data.parquet", live.name])
+
+
+def test_a_step_on_a_celery_worker_records_no_worker_and_fails_no_run(instance, monkeypatch):
+    """A Celery worker's step process ends with its step while the run goes on: were it
+    recorded as the run's worker, the run would be found dead after the step."""
+    dead = started_run(instance, dead_worker())
+    monkeypatch.setenv(STEP_WORKER_ENV, "1")
+
+    @dg.asset(required_resource_keys={"run_start"})
+    def a_step() -> None:
+        pass
+
+    result = dg.materialize([a_step], instance=instance, resources={"run_start": RunStart()})
+    assert result.success
+    assert WORKER_TAG not in instance.get_run_by_id(result.run_id).tags
+    assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.STARTED

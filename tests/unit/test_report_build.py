@@ -259,6 +259,24 @@ def test_how_many_processes_render_a_range_of_weeks(monkeypatch):
     assert batch.worker_count(52) == 1
 
 
+def _worker_count_here(results) -> None:
+    from orchestration.report import batch
+
+    results.put((batch.worker_count(52, requested=4), batch.worker_count(52)))
+
+
+def test_a_daemonic_process_renders_alone():
+    """A Celery worker's process is daemonic: it may not start processes of its own."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_worker_count_here, args=(results,), daemon=True)
+    process.start()
+    assert results.get(timeout=60) == (1, 1)
+    process.join(timeout=60)
+
+
 def test_worker_processes_write_the_same_reports_and_keep_each_weeks_error(
     report, warehouse, tmp_path
 ):
