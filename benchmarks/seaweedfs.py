@@ -5,6 +5,10 @@
 the credentials it was started with (`S3Server.env`), so a request signed with another
 key is refused as it would be on a real service. It can be stopped and started again on
 the same folder and ports (a server that went away in the middle of a run).
+
+weed writes its logs and local sockets to the temporary folder (`TMPDIR`, else /tmp):
+each server gets one of its own, short (a socket's path is limited to about 100
+characters), removed when it stops, so nothing is left in /tmp.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -67,6 +72,7 @@ class S3Server:
     secret_key: str = field(default_factory=lambda: uuid.uuid4().hex)
     ports: dict[str, int] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    scratch: Path | None = None  # its TMPDIR: logs and local sockets
 
     @property
     def endpoint(self) -> str:
@@ -98,14 +104,20 @@ class S3Server:
         }
         config = self.folder / "s3.json"
         config.write_text(json.dumps(identities))
+        self.scratch = self.scratch or Path(tempfile.mkdtemp(prefix="weed-"))
+        self.scratch.mkdir(exist_ok=True)
         args = [
             weed_binary(), "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             *(f"-{name}={port}" for name, port in self.ports.items()),
             "-s3.port.iceberg=0", "-s3.port.lance=0", "-webdav.port=0", "-admin.ui=false",
-            f"-s3.config={config}",
+            f"-s3.config={config}", f"-s3.localSocket={self.scratch / 's3.sock'}",
+            f"-filer.localSocket={self.scratch / 'filer.sock'}",
         ]  # fmt: skip
         log = (self.folder / "weed.log").open("ab")
-        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder)
+        env = {**os.environ, "TMPDIR": str(self.scratch)}
+        self.process = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, env=env
+        )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not _answers(self.ports["s3.port"]):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -115,11 +127,18 @@ class S3Server:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        """Stop the server at once (SIGKILL: it went away)."""
+        """Stop the server at once (SIGKILL: it went away). Its data stays, for `start`."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=30)
         self.process = None
+
+    def remove(self) -> None:
+        """Stop the server and remove its temporary folder."""
+        self.stop()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
     def make_bucket(self, name: str) -> None:
         import s3fs
@@ -136,11 +155,11 @@ class S3Server:
 def s3_server(folder: Path) -> Iterator[S3Server]:
     """A running server with its data in `folder`, stopped after."""
     server = S3Server(folder)
-    server.start()
     try:
+        server.start()
         yield server
     finally:
-        server.stop()
+        server.remove()
 
 
 @contextmanager

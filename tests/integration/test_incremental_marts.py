@@ -61,7 +61,7 @@ def test_a_week_rebuilt_from_fewer_rows_leaves_no_stale_rows(demo_year, tmp_path
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         before = con.execute("select count(*) from marts.stock_performance").fetchone()[0]
         # The source loses a listing's week: NVDA.O's bars are masked out of staging.
-        con.execute("alter view staging.stg_market_bars rename to stg_market_bars_all")
+        con.execute("alter table staging.stg_market_bars rename to stg_market_bars_all")
         con.execute(
             "create view staging.stg_market_bars as "
             "select * from staging.stg_market_bars_all where symbol <> 'NVDA.O'"

@@ -92,17 +92,17 @@ def s3_year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Year]:
     folder = tmp_path_factory.mktemp("s3")
     server = S3Server(folder / "server")
     try:
-        server.start()
-    except SeaweedUnavailable as exc:
-        pytest.fail(f"the local S3 server is part of the dev dependencies: {exc}")
-    try:
+        try:
+            server.start()
+        except SeaweedUnavailable as exc:
+            pytest.fail(f"the local S3 server is part of the dev dependencies: {exc}")
         server.make_bucket(BUCKET)
         with s3_pipeline_env(server, folder):
             result = materialize_range("2023-12-25", "2024-12-16", selection=NO_REPORTS)
         assert result.success, failure_text(result)
         yield S3Year(server, folder)
     finally:
-        server.stop()
+        server.remove()
 
 
 def relations(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
@@ -281,3 +281,21 @@ def test_the_server_gone_mid_run_fails_it_and_leaves_every_object_whole(s3_year,
             with s3_year.client().open(key, "rb") as handle:
                 assert pq.read_table(handle).num_rows >= 0
     assert_previous_build_readable(s3_year, latest, tmp_path / "reader")
+
+
+def test_the_local_server_leaves_nothing_in_tmp(tmp_path):
+    """weed puts its logs and sockets in the temporary folder: its own, removed after."""
+    import tempfile
+
+    from benchmarks.seaweedfs import s3_server
+
+    tmp = Path(tempfile.gettempdir())
+    before = set(tmp.iterdir())
+    with s3_server(tmp_path / "server") as server:
+        server.make_bucket("scratch")
+        scratch = server.scratch
+        assert scratch is not None and scratch.parent == tmp
+    assert not scratch.exists()
+    left = {path.name for path in set(tmp.iterdir()) - before}
+    ports = [str(port) for port in server.ports.values()]
+    assert not [name for name in left if "weed" in name or any(p in name for p in ports)]
