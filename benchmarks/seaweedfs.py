@@ -8,7 +8,8 @@ the same folder and ports (a server that went away in the middle of a run).
 
 weed writes its logs and local sockets to the temporary folder (`TMPDIR`, else /tmp):
 each server gets one of its own, short (a socket's path is limited to about 100
-characters), removed when it stops, so nothing is left in /tmp.
+characters), removed when it stops; its gRPC sockets, which go to /tmp regardless, are
+removed by their port numbers, so nothing is left in /tmp.
 """
 
 from __future__ import annotations
@@ -136,6 +137,10 @@ class S3Server:
     def remove(self) -> None:
         """Stop the server and remove its temporary folder."""
         self.stop()
+        # Its gRPC servers' sockets go to /tmp whatever TMPDIR says, named by their ports.
+        for port in self.ports.values():
+            for leftover in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+                leftover.unlink(missing_ok=True)
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch = None

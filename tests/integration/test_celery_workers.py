@@ -21,7 +21,7 @@ from orchestration.settings import PROJECT_ROOT
 from tests.integration.test_object_storage import NO_REPORTS, differing_rows, relations
 from tests.postgres import REQUIRED_ENV, dagster_url, fresh_database
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo_year")]
+pytestmark = pytest.mark.integration
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 # The machine's Redis is shared and keeps its state: this test uses its own database
