@@ -206,7 +206,7 @@ def test_a_report_is_made_again_from_the_build_it_was_made_from(s3_year, tmp_pat
             capture_output=True, text=True, env=dict(os.environ), cwd=PROJECT_ROOT,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "reports").rglob("*.html")
+    assert list((tmp_path / "reports").rglob("*.html"))
 
 
 def failure_messages(result) -> str:
