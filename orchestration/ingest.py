@@ -21,6 +21,7 @@ import pyarrow as pa
 from orchestration.datasets import RawDataset
 from orchestration.feeds.lib.base import Feed
 from orchestration.landing import (
+    ResponseStore,
     Root,
     read_partition,
     rejected_file,
@@ -78,9 +79,12 @@ def ingest(
     policy: QualityPolicy | None = None,
     fetched_at: dt.datetime | None = None,
     is_latest: bool = True,
+    responses: ResponseStore | None = None,
 ) -> Landed:
     """Land one window of a pull: `datasets[0]` from the batch's rows, the others from
-    `batch.related` (skipped when the feed does not provide them)."""
+    `batch.related` (skipped when the feed does not provide them). Answers shared with
+    other weeks are kept once in `responses` (default: the primary dataset's store; a
+    run passes one store for all its weeks, so each is written once)."""
     policy = policy or QualityPolicy()
     fetched_at = fetched_at or dt.datetime.now(dt.UTC)
     today = report_today(fetched_at)
@@ -134,5 +138,6 @@ def ingest(
     if batch.responses:  # beside the primary dataset's file, published or rejected
         primary = landed.paths[datasets[0].name]
         stem = primary.stem + "-responses" if not landed.published else "responses"
-        landed.paths["responses"] = write_responses(primary.parent, batch.responses, stem)
+        store = responses or ResponseStore(raw_root, datasets[0].name)
+        landed.paths["responses"] = write_responses(primary.parent, batch.responses, stem, store)
     return landed

@@ -4,7 +4,11 @@ replaced atomically.
 Layout: `<raw>/<dataset>/week=<YYYY-MM-DD>/data.parquet`, one file per weekly partition;
 `<raw>/<dataset>/data.parquet` for a dataset landed whole; rejected pulls under
 `<raw>/_rejected/<dataset>/week=<YYYY-MM-DD>/`. Beside a partition, `responses.jsonl.gz`
-keeps the provider responses it was parsed from (secrets redacted), for replay.
+keeps the provider responses it was parsed from (secrets redacted), for replay. An
+answer that fed several weeks (a run's range fetch, `LiveFeed.plan`) is kept once, under
+`<raw>/<dataset>/_responses/<sha256>.json.gz` (named by its content, so the same answer
+is one object however many weeks or runs it fed), and each of those weeks' files holds
+a reference line instead (`ResponseStore`); `orchestration.feeds.replay` reads both.
 
 On disk, a new version is written to a hidden temporary file in the same folder and
 renamed over the old one; on object storage (`s3://bucket/prefix`), it is put as one
@@ -16,9 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import json
 import os
+import posixpath
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -28,6 +35,7 @@ from orchestration import object_store
 from orchestration.files import temporary_beside
 
 DATA_FILE = "data.parquet"
+RESPONSE_STORE = "_responses"  # beside a dataset's weeks, outside every glob dbt reads
 Root = Path | UPath  # a local folder, or an s3:// prefix
 
 
@@ -58,12 +66,63 @@ def write_unpartitioned(raw_root: Root, dataset: str, table: pa.Table) -> Root:
     return write_atomically(unpartitioned_file(raw_root, dataset), table)
 
 
-def write_responses(folder: Root, records: list[dict], stem: str = "responses") -> Root:
-    """Keep the provider responses a pull was parsed from, gzip'd JSON lines, atomically."""
-    lines = "".join(
-        json.dumps(record, ensure_ascii=False, default=str) + "\n" for record in records
-    )
-    return put_file(folder / f"{stem}.jsonl.gz", gzip.compress(lines.encode("utf-8")))
+class ResponseStore:
+    """The answers of one dataset that fed several weeks, each kept once by content:
+    `<raw>/<dataset>/_responses/<sha256>.json.gz` (the record as sorted JSON, gzip'd
+    without a timestamp, so the same answer is the same object). Remembers what it has
+    put, so a run that refers to an answer from 52 weeks writes it once."""
+
+    def __init__(self, raw_root: Root, dataset: str) -> None:
+        self.folder = raw_root / dataset / RESPONSE_STORE
+        self._stored: set[str] = set()
+
+    def put(self, record: dict[str, Any]) -> tuple[Root, str]:
+        """Keep `record` (if not kept already); its object and the SHA-256 of its JSON."""
+        text = json.dumps(record, ensure_ascii=False, default=str, sort_keys=True)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        target = self.folder / f"{digest}.json.gz"
+        if digest not in self._stored:
+            if not _exists(target):
+                put_file(target, gzip.compress(text.encode("utf-8"), mtime=0))
+            self._stored.add(digest)
+        return target, digest
+
+
+def _exists(path: Root) -> bool:
+    if isinstance(path, Path):
+        return path.exists()
+    return object_store.exists(path, "looking for a stored response")
+
+
+def _relative(target: Root, folder: Root) -> str:
+    """`target`'s path from `folder`, '/'-separated (both in the same landing zone)."""
+    if isinstance(target, Path):
+        return Path(os.path.relpath(target, folder)).as_posix()
+    return posixpath.relpath(target.path, folder.path)
+
+
+def write_responses(
+    folder: Root,
+    records: list[dict],
+    stem: str = "responses",
+    store: ResponseStore | None = None,
+) -> Root:
+    """Keep the provider responses a pull was parsed from, gzip'd JSON lines, atomically.
+    A record marked `shared` goes to `store` (when given) and is referred to by a line
+    `{"provider", "stored": <path from this folder>, "sha256"}`."""
+    lines = []
+    for record in records:
+        kept = {name: value for name, value in record.items() if name != "shared"}
+        if record.get("shared") and store is not None:
+            target, digest = store.put(kept)
+            kept = {
+                "provider": record.get("provider"),
+                "stored": _relative(target, folder),
+                "sha256": digest,
+            }
+        lines.append(json.dumps(kept, ensure_ascii=False, default=str) + "\n")
+    content = gzip.compress("".join(lines).encode("utf-8"))
+    return put_file(folder / f"{stem}.jsonl.gz", content)
 
 
 def write_json_lines(target: Root, rows: list[dict]) -> Root:

@@ -2,7 +2,9 @@
 
 A feed's asset lands every window of its run (each week of the partition range: a single
 run covers a whole backfill; or, for a dataset landed whole, its span) through
-`ingest.ingest`, which publishes a week only if its audit passes. The asset reports, per
+`ingest.ingest`, which publishes a week only if its audit passes. A live feed is told
+the run's weeks first (`plan`), so it asks its provider for their whole span once per
+entity rather than week by week. The asset reports, per
 dataset, rows and notes per week, and one asset check result per data-quality rule.
 
 Re-executing a run that failed partway (Dagster's "re-execute from failure") resumes it:
@@ -32,7 +34,7 @@ from orchestration.feeds import feed_specs
 from orchestration.feeds.lib.http import is_transient
 from orchestration.feeds.lib.spec import FeedSpec
 from orchestration.ingest import Landed, ingest
-from orchestration.landing import published_at
+from orchestration.landing import ResponseStore, published_at
 from orchestration.partitions import DateWindow, WeekWindow, weekly_partitions
 from orchestration.quality.audit import not_evaluated, report
 from orchestration.quality.rules import rules_of
@@ -146,9 +148,19 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
         )
         landed: list[Landed] = []
         resumed = resumed_run_start(context) if partitions else None
+        published_before = {
+            window.key
+            for window in windows
+            if resumed is not None
+            and (fetched := published_at(root, feed.datasets[0].name, window.start)) is not None
+            and fetched >= resumed
+        }
+        plan = getattr(source, "plan", None)
+        if plan is not None:  # a live feed then asks for the run's whole span at once
+            plan([window for window in windows if window.key not in published_before])
+        responses = ResponseStore(root, feed.datasets[0].name)
         for index, window in enumerate(windows):
-            fetched = published_at(root, feed.datasets[0].name, window.start) if resumed else None
-            if fetched is not None and fetched >= resumed:
+            if window.key in published_before:
                 context.log.info(
                     f"{feed.asset_name} {window.key}: published by the attempt resumed"
                 )
@@ -157,7 +169,7 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
             try:
                 item = ingest(
                     list(feed.datasets), source, window, root,
-                    policy=policy, is_latest=index == len(windows) - 1,
+                    policy=policy, is_latest=index == len(windows) - 1, responses=responses,
                 )  # fmt: skip
             except Exception as exc:
                 done = ", ".join(item.window.key for item in landed) or "none"

@@ -3,9 +3,13 @@
 Every live feed records the answers it parsed in `FeedBatch.responses` (one
 `HttpClient.exchange_record` each: provider, method, path, params, status, content_type,
 body; secrets redacted), and the landing keeps them beside the week's partition as
-gzip'd JSON lines (`raw/<dataset>/week=<monday>/responses.jsonl.gz`). This module owns:
+gzip'd JSON lines (`raw/<dataset>/week=<monday>/responses.jsonl.gz`). An answer that fed
+several weeks of a run (a range fetch) is kept once beside them
+(`raw/<dataset>/_responses/<sha256>.json.gz`, `landing.ResponseStore`) and the week's
+file has a line referring to it. This module owns:
 
-- `read_records` / `write_records`: that file format;
+- `read_records` / `write_records`: that file format (`read_records` follows the
+  references and checks each stored answer's SHA-256);
 - `replay(feed_factory, records, week)`: builds the feed on a `ReplayTransport` serving
   the records, runs its `fetch` for the week and returns the batch, so a parser change
   can be checked against what a provider really sent, or a landed week re-derived;
@@ -18,7 +22,10 @@ gzip'd JSON lines (`raw/<dataset>/week=<monday>/responses.jsonl.gz`). This modul
 
 A pull asks for the days of its week before the day it ran, and the records do not say
 which day that was: unless `today` is given, `replay` tries the whole week first, then
-each shorter one, and keeps the first whose every request has a recorded answer. A
+each shorter one, and keeps the first whose every request has a recorded answer. Records
+of a range fetch name the span they covered (`span`, already cut at the day the pull
+ran): the replayed feed is then told that span (`LiveFeed.plan`) and asks for it again,
+as the run did, on the span's last day. A
 request with no recorded answer fails with `ReplayMismatchError` naming it. What a pull
 took from elsewhere than the provider is not replayed: Frankfurter's csv fallback rows
 (the CLI builds the feed without a fallback, so a currency it filled is a note).
@@ -29,6 +36,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,7 +46,7 @@ from typing import Any
 from orchestration.feeds import feed_specs
 from orchestration.feeds.lib.base import FeedBatch, FeedDataError
 from orchestration.feeds.lib.http import ReplayMismatchError, ReplayTransport
-from orchestration.feeds.lib.live import LiveFeed, days
+from orchestration.feeds.lib.live import LiveFeed, days, parse_span
 from orchestration.partitions import DateWindow, WeekWindow
 
 # A feed factory: called with `transport` and `today` keywords, returns a live feed.
@@ -66,7 +74,8 @@ def write_records(path: Path, records: Iterable[Mapping[str, Any]]) -> Path:
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
-    """The records of a gzip'd JSON lines file (a plain .jsonl file is read too)."""
+    """The records of a gzip'd JSON lines file (a plain .jsonl file is read too), with
+    each reference to a stored answer replaced by that answer."""
     opener = gzip.open if path.suffix == ".gz" else open
     records = []
     with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
@@ -79,8 +88,33 @@ def read_records(path: Path) -> list[dict[str, Any]]:
                 raise FeedDataError(f"{path}:{number}: not a JSON record ({exc})") from None
             if not isinstance(record, dict):
                 raise FeedDataError(f"{path}:{number}: not a JSON object")
+            if "stored" in record:
+                record = _stored(path, number, record)
             records.append(record)
     return records
+
+
+def _stored(path: Path, number: int, reference: dict[str, Any]) -> dict[str, Any]:
+    """The answer a reference line points to, checked against its SHA-256."""
+    where = f"{path}:{number}"
+    target = path.parent / str(reference["stored"])
+    try:
+        content = gzip.decompress(target.read_bytes())
+    except (OSError, EOFError) as exc:
+        raise FeedDataError(f"{where}: the stored answer {target} cannot be read ({exc})") from None
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != reference.get("sha256"):
+        raise FeedDataError(
+            f"{where}: the stored answer {target} has SHA-256 {digest}, "
+            f"not {reference.get('sha256')}: it was changed after it was landed"
+        )
+    try:
+        record = json.loads(content)
+    except ValueError as exc:
+        raise FeedDataError(f"{where}: the stored answer {target} is not JSON ({exc})") from None
+    if not isinstance(record, dict):
+        raise FeedDataError(f"{where}: the stored answer {target} is not a JSON object")
+    return record
 
 
 def _candidate_todays(week: DateWindow) -> list[dt.date]:
@@ -104,17 +138,25 @@ def replay(
     Without `today`, the day the pull ran is found as the module says. A recorded answer
     the replay did not ask for is a note in the batch.
     """
-    todays = [today] if today is not None else _candidate_todays(week)
-    kind = feed_factory(transport=ReplayTransport([]), today=todays[0]).kind
+    kind = feed_factory(transport=ReplayTransport([]), today=week.end).kind
     records = list(records)
     mine = [record for record in records if record.get("provider") == kind]
     if records and not mine:
         providers = sorted({str(record.get("provider")) for record in records})
         raise FeedDataError(f"replay: the records are from {', '.join(providers)}, not {kind}")
+    spans = _recorded_spans(mine)
+    if today is not None:
+        todays = [today]
+    elif spans:  # a range fetch: it ran on (or after) its span's last day
+        todays = [max(span.end for span in spans)]
+    else:
+        todays = _candidate_todays(week)
     first_miss: ReplayMismatchError | None = None
     for candidate in todays:
         transport = ReplayTransport(mine)
         feed = feed_factory(transport=transport, today=candidate)
+        if spans:
+            feed.plan(spans)
         try:
             batch = feed.fetch(week)
         except ReplayMismatchError as miss:
@@ -129,6 +171,18 @@ def replay(
     tried = "" if today is not None else f" (tried every day a pull of {days(week)} could run)"
     first_miss.args = (f"{first_miss.args[0]}{tried}",)
     raise first_miss
+
+
+def _recorded_spans(records: Iterable[Mapping[str, Any]]) -> list[DateWindow]:
+    """The spans range-fetched answers say they covered."""
+    found = set()
+    for record in records:
+        if record.get("span"):
+            try:
+                found.add(parse_span(str(record["span"])))
+            except ValueError as exc:
+                raise FeedDataError(f"replay: a record's span is not a span ({exc})") from None
+    return sorted(found)
 
 
 def _json_line(row: Mapping[str, Any]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gzip
 import json
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyarrow.parquet as pq
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -23,6 +25,7 @@ from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
 from orchestration.feeds.lib.base import FeedBatch, FeedDataError
 from orchestration.feeds.lib.http import ReplayMismatchError
 from orchestration.feeds.lib.live import REPLAY_BASE_URL, LiveFeed
+from orchestration.feeds.market.datasets import CORPORATE_ACTIONS, MARKET_BARS
 from orchestration.feeds.market.demo import DemoMarketFeed, chart_payload, split_history_payload
 from orchestration.feeds.market.symbols import wind_to_yahoo
 from orchestration.feeds.market.yahoo import YahooMarketFeed
@@ -38,6 +41,8 @@ from orchestration.feeds.traffic.similarweb_client import (
     TRAFFIC_PATH,
     SimilarwebTrafficFeed,
 )
+from orchestration.ingest import ingest
+from orchestration.landing import ResponseStore
 from orchestration.partitions import WeekWindow
 from tests.unit.http_fakes import SECRET, FakeClock
 
@@ -281,3 +286,71 @@ def test_the_cli_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "replay failed: " in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([str(path), "--feed", "yahoo", "--week", "2024-12-10"])  # not a Monday
+
+
+# --- weeks of a range fetch: answers stored once, each week replays on its own ------------
+
+RANGE = [WeekWindow.from_partition_key(key) for key in ("2024-12-02", "2024-12-09", "2024-12-16")]
+
+
+def land_planned_range(server: HTTPServer, raw: Path) -> list[Any]:
+    """Land RANGE from the live Yahoo feed in one plan, as a run's raw step does."""
+    demo_yahoo(server, as_of=TODAY)
+    yahoo = YahooMarketFeed(server.url_for("/"), clock=FakeClock(), today=TODAY)
+    yahoo.plan(RANGE)
+    store = ResponseStore(raw, MARKET_BARS.name)
+    return [
+        ingest([MARKET_BARS, CORPORATE_ACTIONS], yahoo, week, raw, responses=store)
+        for week in RANGE
+    ]
+
+
+def test_a_range_fetch_keeps_each_answer_once_and_every_week_refers_to_it(
+    provider: HTTPServer, tmp_path: Path
+) -> None:
+    landed = land_planned_range(provider, tmp_path)
+    gone(provider)
+
+    stored = sorted((tmp_path / "market_bars" / "_responses").iterdir())
+    assert len(stored) == 2 * len(seeds.watchlist())  # a chart and a split history each
+    assert all(item.published for item in landed)
+    for item in landed:
+        with gzip.open(item.paths["responses"], "rt") as handle:
+            lines = [json.loads(line) for line in handle]
+        assert len(lines) == len(stored)
+        assert {line["stored"] for line in lines} == {f"../_responses/{p.name}" for p in stored}
+        assert all(set(line) == {"provider", "stored", "sha256"} for line in lines)
+    records = read_records(landed[0].paths["responses"])  # the answers, references followed
+    assert {record["span"] for record in records} == {"2024-12-02/2024-12-19"}
+    assert all(record["status"] == 200 and record["body"] for record in records)
+
+
+def test_a_week_of_a_range_fetch_replays_from_its_landed_file_alone(
+    provider: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    landed = land_planned_range(provider, tmp_path)
+    gone(provider)
+    middle = landed[1].paths["responses"]
+
+    assert main([str(middle), "--feed", "yahoo", "--week", "2024-12-09"]) == 0
+
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    table = pq.read_table(landed[1].paths["market_bars"])
+    assert len(printed) == table.num_rows == landed[1].rows["market_bars"] > 0
+    assert sorted((r["symbol"], r["date"], r["close"]) for r in printed) == sorted(
+        (r["symbol"], r["date"].isoformat(), r["close"]) for r in table.to_pylist()
+    )
+
+
+def test_a_stored_answer_changed_after_landing_is_refused(
+    provider: HTTPServer, tmp_path: Path
+) -> None:
+    landed = land_planned_range(provider, tmp_path)
+    gone(provider)
+    victim = sorted((tmp_path / "market_bars" / "_responses").iterdir())[0]
+    record = json.loads(gzip.decompress(victim.read_bytes()))
+    record["body"] = record["body"].replace("1", "2", 1)
+    victim.write_bytes(gzip.compress(json.dumps(record, sort_keys=True).encode()))
+
+    with pytest.raises(FeedDataError, match=rf"{victim.name} has SHA-256 [0-9a-f]{{64}}, not "):
+        read_records(landed[2].paths["responses"])

@@ -4,8 +4,10 @@ traded prices with the split history, permanent errors, empty weeks, records and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -13,8 +15,10 @@ from werkzeug import Request, Response
 
 from orchestration import seeds
 from orchestration.feeds.lib.http import ProviderBodyError, ProviderHTTPError, UnknownEntityError
+from orchestration.feeds.lib.live import REPLAY_BASE_URL
 from orchestration.feeds.market.yahoo import SPLIT_HISTORY_PARAMS, YahooMarketFeed, chart_period
 from orchestration.feeds.market.yahoo_chart import YahooChartError
+from orchestration.feeds.replay import replay
 from orchestration.partitions import DateWindow, WeekWindow
 from tests.unit.http_fakes import FakeClock
 
@@ -186,12 +190,12 @@ def test_the_split_history_is_read_once_per_feed_and_recorded_in_every_week(
 ) -> None:
     serve(httpserver, "NVDA", NVDA, NVDA_HISTORY)
     yahoo = feed(httpserver, "NVDA.O", today=dt.date(2025, 1, 1))
+    before = WeekWindow.from_partition_key("2024-12-09")
 
-    first = yahoo.fetch(WEEK)
+    first = yahoo.fetch(before)  # not planned: each week asks for its own days
     second = yahoo.fetch(WEEK)
 
     assert [dict(r.args).get("range") for r, _ in httpserver.log] == [None, "max", None]
-    assert first.rows == second.rows
     assert [r["params"].get("range") for r in first.responses] == [None, "max"]
     assert [r["params"].get("range") for r in second.responses] == [None, "max"]
     assert second.responses[1] == first.responses[1]
@@ -377,3 +381,116 @@ def test_the_responses_and_cost_of_a_pull(httpserver: HTTPServer) -> None:
         "retries": 0,
         "bytes": len(json.dumps(NVDA)) + len(json.dumps(NVDA_HISTORY)),
     }
+
+
+# --- a run's whole span in one request per listing ---------------------------------------
+
+FIRST_DAY = dt.date(2024, 12, 2)
+SPAN_TODAY = dt.date(2024, 12, 19)  # the span is 2024-12-02 .. 2024-12-18
+PLANNED = [WeekWindow.from_partition_key(key) for key in ("2024-12-02", "2024-12-09", "2024-12-16")]
+# Float32 noise as Yahoo serves it: 243.6999969482422 is a close of 243.70.
+NOISY = [243.6999969482422, 245.1100006103516, 239.8800048828125, 241.0, 250.3300018310547]
+
+
+def serve_by_period(server: HTTPServer, symbol: str, zone: str, currency: str) -> None:
+    """Answer any period with the weekday bars inside it (closes cycling through NOISY)
+    and no splits: what Yahoo does for a range."""
+    tz = ZoneInfo(zone)
+    days = [FIRST_DAY + dt.timedelta(days=i) for i in range(21)]
+    days = [day for day in days if day.weekday() < 5]
+
+    def handler(request: Request) -> Response:
+        if request.args.get("range") == "max":
+            body = history(zone, currency)
+        else:
+            start, end = int(request.args["period1"]), int(request.args["period2"])
+            stamps = [
+                int(dt.datetime.combine(day, dt.time(9, 30), tzinfo=tz).timestamp()) for day in days
+            ]
+            inside = [(s, NOISY[i % len(NOISY)]) for i, s in enumerate(stamps) if start <= s < end]
+            body = chart(zone, currency, [s for s, _ in inside], [c for _, c in inside], {})
+        return Response(json.dumps(body), content_type="application/json")
+
+    server.expect_request(f"/v8/finance/chart/{symbol}").respond_with_handler(handler)
+
+
+def planned_feed(server: HTTPServer) -> YahooMarketFeed:
+    yahoo = feed(server, "NVDA.O", "688256.SH", today=SPAN_TODAY)
+    yahoo.plan(PLANNED)
+    return yahoo
+
+
+def test_a_planned_run_asks_once_per_listing_for_its_whole_span(httpserver: HTTPServer) -> None:
+    serve_by_period(httpserver, "NVDA", "America/New_York", "USD")
+    serve_by_period(httpserver, "688256.SS", "Asia/Shanghai", "CNY")
+    yahoo = planned_feed(httpserver)
+
+    batches = [yahoo.fetch(week) for week in PLANNED]
+
+    charts = week_requests(httpserver)
+    assert len(httpserver.log) == 4  # a chart and a split history per listing, for 3 weeks
+    span = DateWindow(FIRST_DAY, SPAN_TODAY)
+    assert [(r.args["period1"], r.args["period2"]) for r in charts] == [
+        tuple(str(t) for t in chart_period(span, "America/New_York")),
+        tuple(str(t) for t in chart_period(span, "Asia/Shanghai")),
+    ]
+    assert [b.cost["requests"] for b in batches] == [4, 0, 0]
+    assert [len(b.rows) for b in batches] == [10, 10, 6]
+    for week, batch in zip(PLANNED, batches, strict=True):
+        assert {row["date"] for row in batch.rows} <= set(week.days())
+        assert len(batch.responses) == 4  # every answer the week was parsed from
+        assert {r["span"] for r in batch.responses} == {"2024-12-02/2024-12-19"}
+        assert all(r["shared"] for r in batch.responses)
+
+
+def test_a_planned_run_lands_the_rows_a_week_by_week_run_lands(httpserver: HTTPServer) -> None:
+    serve_by_period(httpserver, "NVDA", "America/New_York", "USD")
+    serve_by_period(httpserver, "688256.SS", "Asia/Shanghai", "CNY")
+    yahoo = planned_feed(httpserver)
+    unplanned = feed(httpserver, "NVDA.O", "688256.SH", today=SPAN_TODAY)
+
+    for week in PLANNED:
+        assert yahoo.fetch(week).rows == unplanned.fetch(week).rows
+
+
+def test_prices_land_rounded_to_the_tick_whether_or_not_a_split_was_restored(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_period(httpserver, "NVDA", "America/New_York", "USD")
+
+    batch = feed(httpserver, "NVDA.O", today=SPAN_TODAY).fetch(PLANNED[0])
+
+    assert [row["close"] for row in batch.rows] == [243.7, 245.11, 239.88, 241.0, 250.33]
+    assert [row["open"] for row in batch.rows] == [242.7, 244.11, 238.88, 240.0, 249.33]
+    assert batch.rows[0]["adj_close"] == 243.6999969482422 / 2  # adjusted, not a traded price
+
+
+def test_a_replay_of_one_planned_week_asks_for_the_span_and_gives_its_rows(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_period(httpserver, "NVDA", "America/New_York", "USD")
+    serve_by_period(httpserver, "688256.SS", "Asia/Shanghai", "CNY")
+    yahoo = planned_feed(httpserver)
+    batches = [yahoo.fetch(week) for week in PLANNED]
+    factory = functools.partial(
+        YahooMarketFeed, REPLAY_BASE_URL, listings=[LISTINGS["NVDA.O"], LISTINGS["688256.SH"]]
+    )
+
+    replayed = replay(factory, batches[1].responses, PLANNED[1])
+
+    assert replayed.rows == batches[1].rows
+    assert replayed.notes == batches[1].notes
+
+
+def test_an_unknown_symbol_fails_a_planned_run_at_its_first_week_naming_the_span(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_period(httpserver, "688256.SS", "Asia/Shanghai", "CNY")
+    serve(httpserver, "NVDA", NOT_FOUND, status=404)
+    yahoo = planned_feed(httpserver)
+
+    with pytest.raises(UnknownEntityError) as caught:
+        yahoo.fetch(PLANNED[0])
+
+    assert str(caught.value).startswith("yahoo: NVDA.O (Yahoo NVDA), 2024-12-02..2024-12-18: ")
+    assert len(httpserver.log) == 1

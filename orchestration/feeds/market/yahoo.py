@@ -1,9 +1,11 @@
-"""The live Yahoo Finance market feed: one v8 chart request per watchlist listing and week,
-plus each listing's split history once per feed instance; prices land as traded.
+"""The live Yahoo Finance market feed: one v8 chart request per watchlist listing and run
+(the span of the run's weeks, `LiveFeed.plan`), plus each listing's split history once
+per run; prices land as traded, rounded to their currency's tick.
 
 `GET {base}/v8/finance/chart/{symbol}?period1=&period2=&interval=1d&events=div,splits`,
-with the period from midnight of the window's first day to midnight of the day after
-its last, in the listing's exchange time zone; no key. Each answer goes through
+with the period from midnight of the span's first day to midnight of the day after
+its last, in the listing's exchange time zone; no key. Yahoo answers any range in one
+request (daily bars); each week then takes its own days from the answer. Each answer goes through
 `yahoo_chart.parse_chart`, as the demo feed's do. Bars land in `batch.rows`; the week's
 own dividend and split events (ex or effective date inside the week) in
 `batch.related["corporate_actions"]` as rows of `symbol` (Wind code), `date`, `action`
@@ -13,20 +15,22 @@ paid, or new shares per old share).
 Prices as traded: Yahoo's chart prices (and dividend amounts) are split-adjusted as of
 the fetch, for every split up to the fetch, also those after the week asked for (a 2024
 week fetched in 2026 comes adjusted for a 2025 split, which that week's answer does not
-carry as an event). So, for each listing with bars in a week, the feed also reads the
+carry as an event). So, for each listing with bars in the span, the feed also reads the
 listing's split history, `GET {base}/v8/finance/chart/{symbol}?range=max&interval=1mo&
 events=split` (only `events.splits` is read; the request is the same whatever the week,
-so it can be replayed), once per feed instance: it is cached and reused for every later
-week, and its recorded answer is added again to the responses of each week that relies
-on it, so every week's records replay on their own. `yahoo_chart.traded_series` then
-restores open, high, low, close (rounded to the currency's price decimals), volume and
-dividend amounts as traded; `adj_close` stays as Yahoo gives it.
+so it can be replayed), once per run; its recorded answer, like the span's chart, is in
+the responses of each week that relies on it, so every week's records replay on their
+own. `yahoo_chart.traded_series` then restores open, high, low, close, volume and
+dividend amounts as traded, and rounds every price to the currency's price decimals,
+split or not (Yahoo serves float32 values: 243.6999969482422 for 243.70);
+`adj_close` stays as Yahoo gives it (an adjusted series, not a traded price).
 
 Failures (docs/providers.md, Yahoo), none retried but 429 and 5xx:
 
 - "Not Found" ("No data found, symbol may be delisted", HTTP 404) means Yahoo does not
-  know the symbol: `UnknownEntityError`, failing the week, naming listing, Yahoo symbol,
-  days and reason (check the Wind code's mapping, or whether it was delisted);
+  know the symbol: `UnknownEntityError`, failing the run's first week (so no week of the
+  run is published), naming listing, Yahoo symbol, the days asked for and the reason
+  (check the Wind code's mapping, or whether it was delisted);
 - no data for the window is not an error: "Data doesn't exist for startDate…" (a window
   before the first bar), an empty `result`, a chart without bars (a holiday week) give
   no rows and a note;
@@ -41,6 +45,7 @@ clients hard, so the default pace is one request per second with a longer backof
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any, Unpack
 from zoneinfo import ZoneInfo
@@ -112,22 +117,20 @@ class YahooMarketFeed(LiveFeed):
             **connection,
         )
         self.listings = tuple(listings) if listings is not None else None  # None: watchlist
-        # Per Wind code: the splits Yahoo knows of, and the recorded answer they came from.
-        self._split_history: dict[str, tuple[list[Split], dict[str, Any] | None]] = {}
 
     def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
         actions = batch.related["corporate_actions"]
         without_bars = []
+        span = self.span
         for listing in self.listings or seeds.watchlist():
             entity = f"{listing.symbol} (Yahoo {wind_to_yahoo(listing.symbol)})"
-            with self.about(entity, window):
-                series = self._week(listing, window)
-                if series.bars or series.dividends:
-                    decimals = price_decimals(series.currency or listing.currency)
-                    series = traded_series(series, self._splits(listing), decimals=decimals)
+            with self.about(entity, span):
+                series = self.once(
+                    ("chart", listing.symbol, span),
+                    functools.partial(self._traded, listing, span, batch),
+                )
             bars = [bar for bar in series.bars if bar["date"] in window]
             events = corporate_action_rows(series, listing.symbol)
-            batch.notes.extend(series.notes)
             batch.rows.extend(bars)
             actions.extend(event for event in events if event["date"] in window)
             if not bars:
@@ -137,6 +140,16 @@ class YahooMarketFeed(LiveFeed):
                 f"no bars in {window.start}..{window.end} for {len(without_bars)} listing(s): "
                 + ", ".join(without_bars)
             )
+
+    def _traded(self, listing: seeds.Listing, span: DateWindow, batch: FeedBatch) -> ChartSeries:
+        """The listing's chart for `span`, prices as traded; its notes go to `batch` (the
+        first week the answer feeds)."""
+        series = self._chart_of(listing, span)
+        decimals = price_decimals(series.currency or listing.currency)
+        if series.bars or series.dividends:
+            series = traded_series(series, self._splits(listing), decimals=decimals)
+        batch.notes.extend(series.notes)
+        return series
 
     def _chart(self, listing: seeds.Listing, params: dict[str, str | int], what: str) -> Any:
         """A chart answer as JSON; "Not Found" raises `UnknownEntityError`."""
@@ -155,7 +168,7 @@ class YahooMarketFeed(LiveFeed):
             )
         return payload
 
-    def _week(self, listing: seeds.Listing, window: DateWindow) -> ChartSeries:
+    def _chart_of(self, listing: seeds.Listing, window: DateWindow) -> ChartSeries:
         """One listing's chart for `window`, parsed (prices still as Yahoo adjusts them)."""
         period1, period2 = chart_period(window, seeds.exchanges()[listing.exchange].timezone)
         params: dict[str, str | int] = {
@@ -167,14 +180,10 @@ class YahooMarketFeed(LiveFeed):
         return parse_chart(self._chart(listing, params, "week"), listing.symbol)
 
     def _splits(self, listing: seeds.Listing) -> list[Split]:
-        """Every split of the listing Yahoo knows of, read once per feed instance."""
-        cached = self._split_history.get(listing.symbol)
-        if cached is not None:
-            splits, record = cached
-            if record is not None:
-                self.http.log.reuse(record)
-            return splits
-        payload = self._chart(listing, dict(SPLIT_HISTORY_PARAMS), "split history")
-        splits = parse_chart(payload, listing.symbol).splits
-        self._split_history[listing.symbol] = (splits, self.http.last_record)
-        return splits
+        """Every split of the listing Yahoo knows of, read once per plan."""
+
+        def history() -> list[Split]:
+            payload = self._chart(listing, dict(SPLIT_HISTORY_PARAMS), "split history")
+            return parse_chart(payload, listing.symbol).splits
+
+        return self.once(("splits", listing.symbol), history)

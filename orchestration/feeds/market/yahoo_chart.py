@@ -267,19 +267,22 @@ def restore_traded(
     the splits effective after the bar's date and rounded (`_clean`: to `decimals`, the
     price's decimals in its currency, else to 12 significant digits); its volume is
     divided by that product and rounded to whole shares. `adj_close` is left as Yahoo
-    gives it. A bar with no later split comes back unchanged (as a new dict).
+    gives it. With `decimals`, every bar's prices are rounded, split or not (Yahoo's
+    float32 noise: 243.6999969482422 is 243.7), so a price lands the same whether or not
+    a split was restored; without, a bar with no later split comes back unchanged (as a
+    new dict).
     """
     known = sorted(splits)
     restored = []
     for bar in bars:
         row = dict(bar)
         factor = split_factor(row["date"], known)
-        if factor != 1.0:
+        if factor != 1.0 or decimals is not None:
             for name in PRICE_FIELDS:
                 if row.get(name) is not None:
                     row[name] = _clean(row[name] * factor, decimals)
-            if row.get("volume") is not None:
-                row["volume"] = float(round(row["volume"] / factor))
+        if factor != 1.0 and row.get("volume") is not None:
+            row["volume"] = float(round(row["volume"] / factor))
         restored.append(row)
     return restored
 
