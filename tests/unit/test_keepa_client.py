@@ -1,10 +1,12 @@
 """KeepaGpuFeed against a local server speaking Keepa's `product` API: the request, one
-answer per listing and run, the tokens it costs, and the failures every client handles."""
+answer per listing and run (shared by the weeks of a planned range), the tokens it costs,
+and the failures every client handles."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 from typing import Any
@@ -12,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from orchestration import seeds
 from orchestration.feeds.gpu.keepa import keepa_minutes
@@ -24,6 +27,8 @@ from orchestration.feeds.lib.http import (
     ReplayTransport,
     UnknownEntityError,
 )
+from orchestration.feeds.lib.live import REPLAY_BASE_URL
+from orchestration.feeds.replay import replay
 from orchestration.partitions import WeekWindow
 from tests.unit.http_fakes import SECRET, FakeClock, closed_port, pipeline_log_text
 
@@ -302,3 +307,121 @@ def test_the_key_never_shows_in_the_recorded_responses(httpserver: HTTPServer):
     batch = feed(httpserver, H100).fetch(WEEK)
 
     assert SECRET not in json.dumps(batch.responses)
+
+
+# --- a run's range: one request per listing and run, marked shared ---------------------
+
+# 52 weeks up to the week before TODAY (a Monday): 2024-01-08..2025-01-05.
+YEAR = [WeekWindow.from_partition_key("2024-01-08")]
+YEAR += [WeekWindow(YEAR[0].start + dt.timedelta(weeks=i), YEAR[0].end + dt.timedelta(weeks=i))
+         for i in range(1, 52)]  # fmt: skip
+SPAN = "2024-01-08/2025-01-06"
+
+
+def serve_by_asin(server: HTTPServer, unknown: str = "") -> None:
+    """Each ASIN's product (ASIN `unknown` missing from its answer)."""
+    server.expect_request(PRODUCT_PATH).respond_with_handler(
+        lambda request: Response(
+            json.dumps(answer(request.args["asin"] if request.args["asin"] != unknown else "B0X")),
+            content_type="application/json",
+        )
+    )
+
+
+def planned(
+    server: HTTPServer, weeks: list[WeekWindow], *listings: seeds.GpuListing
+) -> KeepaGpuFeed:
+    keepa = feed(server, *listings)
+    keepa.plan(weeks)
+    return keepa
+
+
+def test_a_52_week_plan_asks_each_listing_once_and_costs_its_tokens_once(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_asin(httpserver)
+    keepa = planned(httpserver, YEAR, H100, A100, UNPINNED, LATE)
+
+    batches = [keepa.fetch(week) for week in YEAR]
+
+    assert [request.args["asin"] for request, _ in httpserver.log] == ["B0TESTH100", "B0TESTA100"]
+    assert [batch.cost["requests"] for batch in batches] == [2] + [0] * 51
+    assert [batch.cost["tokens"] for batch in batches] == [2] + [0] * 51
+    for week, batch in zip(YEAR, batches, strict=True):
+        assert {row["date"] for row in batch.rows} <= set(week.days())
+        assert [record["params"]["asin"] for record in batch.responses] == [
+            "B0TESTH100",
+            "B0TESTA100",
+        ]
+        assert {record["span"] for record in batch.responses} == {SPAN}
+        assert all(record["shared"] for record in batch.responses)
+        assert all(record["params"]["key"] == "***" for record in batch.responses)
+    # new 2024-12-12..2025-01-05 (the last update), used 2024-12-01..14: each day once
+    assert sum(len(batch.rows) for batch in batches) == 2 * (25 + 14)
+
+
+def test_a_planned_run_lands_the_rows_a_week_by_week_run_lands(httpserver: HTTPServer) -> None:
+    serve_by_asin(httpserver)
+    keepa = planned(httpserver, YEAR, H100, A100)
+    unplanned = feed(httpserver, H100, A100)
+
+    for week in YEAR:
+        ranged, alone = keepa.fetch(week), unplanned.fetch(week)
+        assert ranged.rows == alone.rows
+        assert ranged.notes == alone.notes
+
+    assert len(httpserver.log) == 2 + 2  # unplanned, the feed still asks once per instance
+
+
+def test_a_replay_of_one_planned_week_gives_its_rows(httpserver: HTTPServer) -> None:
+    serve_by_asin(httpserver)
+    keepa = planned(httpserver, YEAR, H100, A100)
+    batches = [keepa.fetch(week) for week in YEAR]
+    httpserver.clear()  # the provider is gone: the replay asks it nothing
+    factory = functools.partial(KeepaGpuFeed, REPLAY_BASE_URL, "replay", listings=[H100, A100])
+
+    for index in (0, 48, 49, 51):
+        replayed = replay(factory, batches[index].responses, YEAR[index])
+        assert replayed.rows == batches[index].rows
+        assert replayed.notes == batches[index].notes
+    assert batches[49].rows != []
+    assert httpserver.log == []
+
+
+def test_a_week_of_another_span_of_the_plan_replays_too(httpserver: HTTPServer) -> None:
+    serve_by_asin(httpserver)
+    weeks = [YEAR[45], YEAR[46], YEAR[48], YEAR[49], YEAR[51]]  # three spans
+    keepa = planned(httpserver, weeks, H100)
+    batches = [keepa.fetch(week) for week in weeks]
+    httpserver.clear()
+    factory = functools.partial(KeepaGpuFeed, REPLAY_BASE_URL, "replay", listings=[H100])
+
+    assert [batch.cost["requests"] for batch in batches] == [1, 0, 0, 0, 0]
+    assert [[record.get("span") for record in batch.responses] for batch in batches] == [
+        ["2024-11-18/2024-12-02"],
+        ["2024-11-18/2024-12-02"],
+        ["2024-12-09/2024-12-23"],  # the span of the week, not the one that asked
+        ["2024-12-09/2024-12-23"],
+        [None],  # a week alone: its own days
+    ]
+    for week, batch in zip(weeks, batches, strict=True):
+        replayed = replay(factory, batch.responses, week)
+        assert replayed.rows == batch.rows
+    assert batches[3].rows != [] and httpserver.log == []
+
+
+def test_an_unknown_asin_fails_a_planned_run_at_its_first_week_naming_the_span(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_asin(httpserver, unknown="B0TESTA100")
+    keepa = planned(httpserver, YEAR, H100, A100)
+
+    with pytest.raises(UnknownEntityError) as caught:
+        keepa.fetch(YEAR[0])
+
+    assert str(caught.value).startswith(
+        "keepa: a100_pcie_80gb (ASIN B0TESTA100 on amazon.com), 2024-01-08..2025-01-05: keepa: "
+        "GET /product?key=***&domain=1&asin=B0TESTA100&history=1 -> HTTP 200 OK: ASIN "
+        "B0TESTA100 is not in Keepa's answer"
+    )
+    assert requests_made(httpserver) == 2

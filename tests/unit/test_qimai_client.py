@@ -1,18 +1,21 @@
-"""QimaiDownloadsFeed against a local server speaking the Qimai envelope."""
+"""QimaiDownloadsFeed against a local server speaking the Qimai envelope; a run's range
+asked for once per app."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from orchestration import seeds
-from orchestration.feeds.downloads.qimai import QimaiError
+from orchestration.feeds.downloads.qimai import CHINA, QimaiError
 from orchestration.feeds.downloads.qimai_client import (
     DOWNLOAD_PATH,
     QimaiDownloadsFeed,
@@ -22,6 +25,8 @@ from orchestration.feeds.downloads.qimai_client import (
 )
 from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
 from orchestration.feeds.lib.http import ProviderBodyError, ProviderHTTPError, UnknownEntityError
+from orchestration.feeds.lib.live import REPLAY_BASE_URL
+from orchestration.feeds.replay import replay
 from orchestration.partitions import WeekWindow
 from tests.unit.http_fakes import SECRET, FakeClock, pipeline_log_text
 
@@ -241,3 +246,116 @@ def test_the_token_never_shows_in_errors_logs_or_repr(
 
     assert SECRET not in str(caught.value) + repr(caught.value) + repr(qimai)
     assert SECRET not in pipeline_log_text(caplog)
+
+
+# --- a run's range: one request per app and run ---------------------------------------
+
+# 52 weeks up to the week of TODAY: 2023-12-25..2024-12-17 are asked for.
+YEAR = [WeekWindow.from_partition_key("2023-12-25")]
+YEAR += [WeekWindow(YEAR[0].start + dt.timedelta(weeks=i), YEAR[0].end + dt.timedelta(weeks=i))
+         for i in range(1, 52)]  # fmt: skip
+SPAN = "2023-12-25/2024-12-18"
+
+
+def midnight_cn_ms(day: dt.date) -> int:
+    return int(dt.datetime.combine(day, dt.time(), tzinfo=CHINA).timestamp() * 1000)
+
+
+def serve_by_range(server: HTTPServer, failing: dict[str, Any] | None = None) -> None:
+    """A point for every day asked (downloads by app id and day); an appid in `failing`
+    gets that envelope instead."""
+
+    def handler(request: Request) -> Response:
+        appid = request.args["appid"]
+        if appid in (failing or {}):
+            return Response(json.dumps((failing or {})[appid]), content_type="application/json")
+        first = dt.date.fromisoformat(request.args["sdate"])
+        last = dt.date.fromisoformat(request.args["edate"])
+        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+        points = [
+            [midnight_cn_ms(day), int(appid[-1]) * 1000 + day.toordinal() % 50] for day in days
+        ]
+        return Response(json.dumps(envelope(points)), content_type="application/json")
+
+    server.expect_request(DOWNLOAD_PATH).respond_with_handler(handler)
+
+
+def asked(server: HTTPServer) -> list[tuple[str, str, str]]:
+    return [(r.args["appid"], r.args["sdate"], r.args["edate"]) for r, _ in server.log]
+
+
+def planned(server: HTTPServer, weeks: list[WeekWindow], *apps: seeds.App) -> QimaiDownloadsFeed:
+    qimai = feed(server, *apps)
+    qimai.plan(weeks)
+    return qimai
+
+
+def test_a_52_week_plan_asks_each_app_once_from_the_day_it_is_tracked(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_range(httpserver)
+    qimai = planned(httpserver, YEAR, DOUBAO, KIMI, UNPINNED, ANDROID)
+
+    batches = [qimai.fetch(week) for week in YEAR]
+
+    assert asked(httpserver) == [
+        ("1000000001", "2023-12-25", "2024-12-17"),
+        ("1000000002", "2024-12-10", "2024-12-17"),  # KIMI is tracked from 2024-12-10
+    ]
+    assert [batch.cost["requests"] for batch in batches] == [2] + [0] * 51
+    assert sum(len(batch.rows) for batch in batches) == 359 + 8
+    for week, batch in zip(YEAR, batches, strict=True):
+        assert {row["date"] for row in batch.rows} <= set(week.days())
+        assert len(batch.responses) == 2
+        assert {record["span"] for record in batch.responses} == {SPAN}
+        assert all(record["shared"] for record in batch.responses)
+        assert len(batch.notes) == 2  # the unpinned and the Android app, every week
+    assert [row["app_id"] for row in batches[-2].rows] == ["doubao"] * 7 + ["kimi"] * 6
+
+
+def test_a_planned_run_lands_the_rows_a_week_by_week_run_lands(httpserver: HTTPServer) -> None:
+    serve_by_range(httpserver)
+    qimai = planned(httpserver, YEAR, DOUBAO, KIMI)
+    unplanned = feed(httpserver, DOUBAO, KIMI)
+
+    for week in YEAR:
+        ranged, alone = qimai.fetch(week), unplanned.fetch(week)
+        assert ranged.rows == alone.rows
+        assert ranged.notes == alone.notes
+
+    assert len(httpserver.log) == 2 + 52 + 2  # the unplanned feed asks doubao every week
+
+
+def test_a_replay_of_one_planned_week_asks_for_the_span_and_gives_its_rows(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_range(httpserver)
+    qimai = planned(httpserver, YEAR, DOUBAO, KIMI)
+    batches = [qimai.fetch(week) for week in YEAR]
+    httpserver.clear()  # the provider is gone: the replay asks it nothing
+    factory = functools.partial(QimaiDownloadsFeed, REPLAY_BASE_URL, "replay", apps=[DOUBAO, KIMI])
+
+    for index in (0, 50, 51):  # before KIMI is tracked, the week it starts, the last
+        replayed = replay(factory, batches[index].responses, YEAR[index])
+        assert replayed.rows == batches[index].rows != []
+        assert replayed.notes == batches[index].notes
+    assert httpserver.log == []
+
+
+def test_an_unknown_app_fails_a_planned_run_at_its_first_week_naming_the_span(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_range(
+        httpserver, failing={"1000000002": {"code": 10500, "msg": "参数错误", "data": None}}
+    )
+    qimai = planned(httpserver, YEAR, DOUBAO, KIMI)
+
+    with pytest.raises(QimaiUnknownAppError) as caught:
+        qimai.fetch(YEAR[0])  # KIMI is not tracked yet that week, but in the span
+
+    assert str(caught.value).startswith(
+        "qimai: kimi (appid 1000000002), 2024-12-10..2024-12-17: qimai: GET /pred/download?"
+        "appid=1000000002&country=cn&sdate=2024-12-10&edate=2024-12-17 -> HTTP 200 OK: code "
+        "10500 参数错误 (data null): "
+    )
+    assert len(httpserver.log) == 2

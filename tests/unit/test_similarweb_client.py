@@ -1,12 +1,15 @@
 """SimilarwebTrafficFeed against a local server speaking API v5: requests, the budget check
-around a pull and the credits it reports, and the error mapping."""
+around a pull and the credits it reports, the error mapping, and a run's range fetched
+once per domain (in chunks of `max_days`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
+import math
 from typing import Any
 
 import pytest
@@ -15,7 +18,15 @@ from werkzeug import Request, Response
 
 from orchestration import seeds
 from orchestration.feeds.lib.base import FeedConfigError, FeedDataError
-from orchestration.feeds.lib.http import ProviderError, ProviderHTTPError, UnknownEntityError
+from orchestration.feeds.lib.http import (
+    ProviderError,
+    ProviderHTTPError,
+    ReplayMismatchError,
+    UnknownEntityError,
+)
+from orchestration.feeds.lib.live import REPLAY_BASE_URL
+from orchestration.feeds.replay import replay, replay_factories
+from orchestration.feeds.traffic import FEED
 from orchestration.feeds.traffic.similarweb_client import (
     CAPABILITIES_PATH,
     DEFAULT_POLICY,
@@ -23,8 +34,9 @@ from orchestration.feeds.traffic.similarweb_client import (
     SimilarwebBudgetError,
     SimilarwebTrafficFeed,
     application_error,
+    chunks,
 )
-from orchestration.partitions import WeekWindow
+from orchestration.partitions import DateWindow, WeekWindow
 from tests.unit.http_fakes import SECRET, FakeClock, closed_port, pipeline_log_text
 
 # ChatGPT moved from chat.openai.com to chatgpt.com on 2024-05-16, a Thursday.
@@ -436,3 +448,245 @@ def test_the_key_never_shows_in_errors_or_logs(
     assert SECRET not in repr(vars(error))
     assert (error.__cause__, error.__context__) == (None, None)
     assert SECRET not in pipeline_log_text(caplog)
+
+
+# --- a run's range: one request per domain (in chunks of max_days), two budget checks ----
+
+# 52 weeks, the last one up to TODAY (a Sunday): 2023-12-04..2024-11-30 are asked for.
+YEAR = [WeekWindow.from_partition_key("2023-12-04")]
+YEAR += [WeekWindow(YEAR[0].start + dt.timedelta(weeks=i), YEAR[0].end + dt.timedelta(weeks=i))
+         for i in range(1, 52)]  # fmt: skip
+SPAN = "2023-12-04/2024-12-01"
+# The days of the span each domain is valid: ChatGPT moved on 2024-05-16.
+DAYS_VALID = {"chat.openai.com": 164, "chatgpt.com": 199, "claude.ai": 363}
+
+
+def visits(domain: str, day: dt.date) -> float:
+    return len(domain) * 1000 + day.toordinal() % 97 + 0.25
+
+
+def serve_by_range(server: HTTPServer, failing: dict[str, tuple[int, Any]] | None = None) -> None:
+    """Answer every domain with a row for each day asked (visits by domain and day), a
+    domain in `failing` with its (status, body), and the budget checks (5000 credits left,
+    then 4000)."""
+
+    def handler(request: Request) -> Response:
+        domain = request.args["domain"]
+        if domain in (failing or {}):
+            status, body = (failing or {})[domain]
+            return Response(json.dumps(body), status=status, content_type="application/json")
+        first = dt.date.fromisoformat(request.args["start_date"])
+        last = dt.date.fromisoformat(request.args["end_date"])
+        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+        body = answer(domain, [], 0)
+        body["data"] = [{"date": day.isoformat(), "visits": visits(domain, day)} for day in days]
+        return Response(json.dumps(body), content_type="application/json")
+
+    capabilities(server, 5000, 4000)
+    server.expect_request(TRAFFIC_PATH).respond_with_handler(handler)
+
+
+def asked(server: HTTPServer) -> dict[str, list[tuple[str, str]]]:
+    """The days each domain was asked for, request by request (first and last day)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for request in traffic_requests(server):
+        found.setdefault(request.args["domain"], []).append(
+            (request.args["start_date"], request.args["end_date"])
+        )
+    return found
+
+
+def budget_checks(server: HTTPServer) -> int:
+    return sum(1 for request, _ in server.log if request.path == CAPABILITIES_PATH)
+
+
+def planned(server: HTTPServer, weeks: list[WeekWindow], **options: Any) -> SimilarwebTrafficFeed:
+    similarweb = feed(server, CHATGPT + CLAUDE, **options)
+    similarweb.plan(weeks)
+    return similarweb
+
+
+def test_a_52_week_plan_asks_each_domain_once_between_two_budget_checks(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_range(httpserver)
+    similarweb = planned(httpserver, YEAR)
+
+    batches = [similarweb.fetch(week) for week in YEAR]
+
+    assert asked(httpserver) == {
+        "chat.openai.com": [("2023-12-04", "2024-05-15")],
+        "chatgpt.com": [("2024-05-16", "2024-11-30")],
+        "claude.ai": [("2023-12-04", "2024-11-30")],
+    }
+    assert budget_checks(httpserver) == 2
+    paths = [request.path for request, _ in httpserver.log]
+    assert paths == [CAPABILITIES_PATH] + [TRAFFIC_PATH] * 3 + [CAPABILITIES_PATH]
+    assert [batch.cost["requests"] for batch in batches] == [5] + [0] * 51
+    assert batches[0].cost["credits"] == 1000  # the run's: 5000 left before, 4000 after
+    assert all("credits" not in batch.cost for batch in batches[1:])  # none spent there
+    assert sum(len(batch.rows) for batch in batches) == sum(DAYS_VALID.values()) == 363 * 2
+    for week, batch in zip(YEAR, batches, strict=True):
+        assert {row["date"] for row in batch.rows} <= set(week.days())
+        assert len(batch.responses) == 5  # every answer the week's rows came from
+        assert {record["span"] for record in batch.responses} == {SPAN}
+        assert all(record["shared"] for record in batch.responses)
+        assert batch.notes == []
+
+
+def test_a_span_longer_than_max_days_is_asked_in_consecutive_chunks(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_range(httpserver)
+    similarweb = planned(httpserver, YEAR, max_days=30)
+
+    batches = [similarweb.fetch(week) for week in YEAR]
+
+    found = asked(httpserver)
+    assert {domain: len(chunks) for domain, chunks in found.items()} == {
+        domain: math.ceil(days / 30) for domain, days in DAYS_VALID.items()
+    } == {"chat.openai.com": 6, "chatgpt.com": 7, "claude.ai": 13}  # fmt: skip
+    assert found["claude.ai"][:2] == [("2023-12-04", "2024-01-02"), ("2024-01-03", "2024-02-01")]
+    assert found["claude.ai"][-1] == ("2024-11-28", "2024-11-30")  # the rest: 3 days
+    assert found["chatgpt.com"][0] == ("2024-05-16", "2024-06-14")  # from its first day
+    assert budget_checks(httpserver) == 2
+    assert [batch.cost["requests"] for batch in batches] == [26 + 2] + [0] * 51
+    assert sum(len(batch.rows) for batch in batches) == 363 * 2  # each day once
+
+
+def test_the_monday_repull_of_four_weeks_is_one_request_per_domain(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_range(httpserver)
+    weeks = YEAR[-4:]
+    similarweb = planned(httpserver, weeks)
+
+    for week in weeks:
+        similarweb.fetch(week)
+
+    assert asked(httpserver) == {
+        "chatgpt.com": [("2024-11-04", "2024-11-30")],
+        "claude.ai": [("2024-11-04", "2024-11-30")],
+    }  # chat.openai.com is no longer the site's domain: not asked
+    assert budget_checks(httpserver) == 2
+
+
+@pytest.mark.parametrize("max_days", [366, 30, 5])
+def test_a_planned_run_lands_the_rows_a_week_by_week_run_lands(
+    httpserver: HTTPServer, max_days: int
+) -> None:
+    serve_by_range(httpserver)
+    similarweb = planned(httpserver, YEAR, max_days=max_days)
+    unplanned = feed(httpserver, CHATGPT + CLAUDE)
+
+    for week in YEAR:
+        assert similarweb.fetch(week).rows == unplanned.fetch(week).rows
+
+    assert budget_checks(httpserver) == 2 + 2 * 52  # the unplanned feed checks every week
+
+
+@pytest.mark.parametrize("max_days", [366, 30])
+def test_a_replay_of_one_planned_week_asks_for_the_span_and_gives_its_rows(
+    httpserver: HTTPServer, max_days: int
+) -> None:
+    serve_by_range(httpserver)
+    similarweb = planned(httpserver, YEAR, max_days=max_days)
+    batches = [similarweb.fetch(week) for week in YEAR]
+    httpserver.clear()  # the provider is gone: the replay asks it nothing
+    factory = functools.partial(
+        SimilarwebTrafficFeed,
+        REPLAY_BASE_URL,
+        "replay",
+        domains=CHATGPT + CLAUDE,
+        max_days=max_days,
+        min_remaining=0,
+    )
+
+    for index in (0, 23, 51):  # a week of the old domain, the week of the move, the last
+        replayed = replay(factory, batches[index].responses, YEAR[index])
+
+        assert replayed.rows == batches[index].rows != []
+        assert replayed.notes == batches[index].notes == []
+        assert replayed.cost["credits"] == 1000  # the recorded budget checks
+    assert httpserver.log == []
+
+
+def test_the_registered_replay_chunks_as_similarweb_max_days_says(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_by_range(httpserver)
+    similarweb = feed(httpserver, list(seeds.site_domains()), max_days=30)  # as the seed
+    similarweb.plan(YEAR)
+    batch = [similarweb.fetch(week) for week in YEAR][10]
+    monkeypatch.setenv("SIMILARWEB_MAX_DAYS", "30")
+
+    replayed = replay(replay_factories()["similarweb"], batch.responses, YEAR[10])
+
+    assert replayed.rows == batch.rows
+    assert len(replayed.rows) == 7 * 20  # 2024-02-12..18: 20 of the seed's domains
+    monkeypatch.setenv("SIMILARWEB_MAX_DAYS", "366")
+    with pytest.raises(ReplayMismatchError):  # other ranges than were recorded
+        replay(replay_factories()["similarweb"], batch.responses, YEAR[10])
+
+
+def test_an_unknown_domain_fails_a_planned_run_at_its_first_week_naming_the_span(
+    httpserver: HTTPServer,
+) -> None:
+    serve_by_range(
+        httpserver,
+        failing={
+            "claude.ai": (401, {"meta": {"status": "Error", "error_message": "Data not found"}})
+        },
+    )
+    similarweb = planned(httpserver, YEAR)
+
+    with pytest.raises(UnknownEntityError) as caught:
+        similarweb.fetch(YEAR[0])
+
+    assert str(caught.value).startswith(
+        "similarweb: claude.ai (site claude), 2023-12-04..2024-11-30: similarweb: GET "
+        f"{TRAFFIC_PATH}?domain=claude.ai&metrics=visits&granularity=daily&"
+        "start_date=2023-12-04&end_date=2024-11-30&"
+    )
+    assert "unknown domain: Similarweb answered Data not found" in str(caught.value)
+    paths = [request.path for request, _ in httpserver.log]
+    assert paths == [CAPABILITIES_PATH] + [TRAFFIC_PATH] * 3  # no check after a failed pull
+
+
+def test_a_budget_too_low_fails_a_planned_run_at_its_first_week_naming_the_span(
+    httpserver: HTTPServer,
+) -> None:
+    capabilities(httpserver, 150)
+
+    with pytest.raises(SimilarwebBudgetError) as caught:
+        planned(httpserver, YEAR).fetch(YEAR[0])
+
+    assert str(caught.value).startswith(
+        "similarweb: budget check before the pull of 2023-12-04..2024-11-30: 150 data credits"
+    )
+    assert traffic_requests(httpserver) == []
+
+
+def test_chunks_are_consecutive_from_the_first_day() -> None:
+    window = DateWindow(dt.date(2024, 1, 1), dt.date(2024, 3, 1))  # 60 days
+
+    assert chunks(window, 25) == [
+        DateWindow(dt.date(2024, 1, 1), dt.date(2024, 1, 26)),
+        DateWindow(dt.date(2024, 1, 26), dt.date(2024, 2, 20)),
+        DateWindow(dt.date(2024, 2, 20), dt.date(2024, 3, 1)),
+    ]
+    assert chunks(window, 60) == [window]
+    assert chunks(window, 366) == [window]
+
+
+def test_max_days_is_read_from_similarweb_max_days_and_checked() -> None:
+    settings = {"SIMILARWEB_API_KEY": SECRET}
+
+    assert FEED.build("similarweb", settings).max_days == 366  # type: ignore[attr-defined]
+    built = FEED.build("similarweb", {**settings, "SIMILARWEB_MAX_DAYS": "30"})
+    assert built.max_days == 30  # type: ignore[attr-defined]
+    for bad in ("0", "-7", "a year", "30.5"):
+        with pytest.raises(FeedConfigError, match="SIMILARWEB_MAX_DAYS"):
+            FEED.build("similarweb", {**settings, "SIMILARWEB_MAX_DAYS": bad})
+    with pytest.raises(FeedConfigError, match="SIMILARWEB_MAX_DAYS"):
+        SimilarwebTrafficFeed("", SECRET, max_days=0)

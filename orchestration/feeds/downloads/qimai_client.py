@@ -8,15 +8,21 @@ Qimai). It calls an endpoint you are entitled to, one that answers the same shap
 licensed data API, or a proxy of your own that holds the session. So it has no default
 base URL.
 
-Per app with a pinned `store_app_id` (the `apps` seed; ids are resolved once through
-Qimai search and pinned, never guessed), for the days since the app is tracked:
+One request per app with a pinned `store_app_id` (the `apps` seed; ids are resolved once
+through Qimai search and pinned, never guessed) and run, for the days of the run's span
+(`LiveFeed.plan`) since the app is tracked:
 `GET {base}/pred/download?appid=<id>&country=cn&sdate=<first day>&edate=<last day>`, with
 the token in a header, by default `Authorization: Bearer <token>` (`token_header` and
 `token_scheme` change it; a scheme of None sends the bare token). Answers go through
-`qimai.parse_downloads`, the demo's parser. Apps with no pinned id, and apps on another
-platform than iOS (`pred/download` is the App Store endpoint), are notes.
+`qimai.parse_downloads`, the demo's parser; each week then takes its own days, and the
+answer is in the records of every week of the span (`LiveFeed.once`), so each week
+replays on its own. A week fetched without a plan asks for its own days. Qimai documents
+no API, so no maximum range is known (docs/providers.md, Qimai): the span is not
+chunked. Apps with no pinned id, and apps on another platform than iOS (`pred/download`
+is the App Store endpoint), are notes.
 
-Failures, each naming the provider, the app (and its appid), the days and the reason:
+Failures, each naming the provider, the app (and its appid), the days asked for and the
+reason, and failing the run's first week (so no week of the run is published):
 
 - code 10605 (the IP or account is throttled; Qimai asks for about half an hour) and a
   truthy `is_logout` (the session or token expired) stop the fetch, not retried;
@@ -35,6 +41,7 @@ one request a second by default: Qimai bans IPs that go faster.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any, Unpack
 
@@ -118,6 +125,7 @@ class QimaiDownloadsFeed(LiveFeed):
 
     def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
         unpinned, other_platform = [], []
+        span = self.span
         for app in self.apps or seeds.apps():
             if not app.store_app_id:
                 unpinned.append(app.app_id)
@@ -125,12 +133,17 @@ class QimaiDownloadsFeed(LiveFeed):
             if app.platform != "ios":
                 other_platform.append(f"{app.app_id} ({app.platform})")
                 continue
-            tracked = window.clip(start=app.tracked_from)
+            tracked = span.clip(start=app.tracked_from)  # what the span asks of the app
             if tracked is None:
                 continue
             with self.about(f"{app.app_id} (appid {app.store_app_id})", tracked):
-                rows = self._downloads(app, tracked)
-            batch.rows.extend(row for row in rows if row["date"] in tracked)
+                rows = self.once(
+                    ("downloads", app.store_app_id, app.app_id, tracked),
+                    functools.partial(self._downloads, app, tracked),
+                )
+            own = window.clip(start=app.tracked_from)  # the week's days of the app
+            if own is not None:
+                batch.rows.extend(row for row in rows if row["date"] in own)
         if unpinned:
             batch.notes.append(
                 f"no store_app_id pinned in the apps seed for {len(unpinned)} app(s), not "
@@ -143,7 +156,7 @@ class QimaiDownloadsFeed(LiveFeed):
             )
 
     def _downloads(self, app: seeds.App, window: DateWindow) -> list[dict[str, Any]]:
-        """One app's rows for `window`; every failure is raised here."""
+        """One app's rows for `window` (its days of a span); every failure is raised here."""
         assert app.store_app_id
         response = self.http.get(
             DOWNLOAD_PATH,

@@ -1,29 +1,38 @@
-"""The live Frankfurter FX feed: one v2 rates request per week, with a fallback feed.
+"""The live Frankfurter FX feed: one v2 rates request per run (the span of the run's weeks,
+`LiveFeed.plan`), with a fallback feed.
 
-`GET {base}/v2/rates?base=usd&quotes=cny,hkd,krw,twd&from=<first day>&to=<last day>`,
-no key; the flat array goes through `frankfurter.parse_rates`, the demo's parser.
+`GET {base}/v2/rates?base=usd&quotes=cny,hkd,krw,twd&from=<first day>&to=<last day>`
+over the span's days, no key; the flat array goes through `frankfurter.parse_rates`, the
+demo's parser. Each week then takes its own days from the answer; a week fetched without
+a plan asks for its own days. Frankfurter documents no maximum range for `from`..`to`
+(docs/providers.md, Frankfurter; frankfurter.dev only suggests NDJSON for large ranges),
+and a year of four currencies is about a thousand rows, so the span is not chunked. The
+answer (and any 422 before it) is in the records of every week of the span
+(`LiveFeed.once`), so each week replays on its own.
 
 A currency Frankfurter does not serve must not vanish silently (docs/providers.md,
 Frankfurter: the ECB has no TWD; whether v2 quotes it is unconfirmed). It shows up in one
-of two ways: a 422 whose message names it (the request is then made again without it),
-or no rows for it in the answer. Either way it is "missing", and:
+of two ways: a 422 whose message names it (the request is then made again without it,
+once per run: the refusal holds for the whole span), or no rows for it in the week. Either
+way it is "missing" for the week, and, week by week as before:
 
 - with a `fallback` feed (e.g. `CsvFxFeed` on a folder holding `USDTWD.csv`), the
-  fallback's rows for the missing currencies in the window are added, their
+  fallback's rows for the missing currencies in the week are added, their
   `source_ref` prefixed with the fallback's kind (`csv:USDTWD.csv`), and a note says
   which currencies came from it and how many rates;
 - without one, a note names the currency, and the pipeline's checks flag the gap.
 
 A 422 that names no requested currency, an empty, truncated or HTML body where JSON is
 due (`ProviderBodyError`), rows of the wrong shape (`FeedDataError` naming the row), and
-a 429 or 5xx that outlasts the retries fail the week, with the provider, the currencies
-and the days in the message. An empty array is no rates (each currency then "missing",
-as above), not an error.
+a 429 or 5xx that outlasts the retries fail the run's first week (so no week of the run
+is published), with the provider, the currencies and the days asked for in the message.
+An empty array is no rates (each currency then "missing", as above), not an error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any, Unpack
@@ -73,8 +82,12 @@ class FrankfurterFxFeed(LiveFeed):
 
     def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
         wanted = self.currencies if self.currencies is not None else seeds.watchlist_currencies()
-        with self.about(f"USD rates of {','.join(wanted)}", window):
-            rows, refused = self._rates(window, wanted)
+        span = self.span
+        with self.about(f"USD rates of {','.join(wanted)}", span):
+            rows, refused = self.once(
+                ("rates", tuple(wanted), span), functools.partial(self._rates, span, wanted)
+            )
+        rows = [row for row in rows if row["date"] in window]
         batch.rows.extend(rows)
         served = {row["currency"] for row in rows}
         missing = {
@@ -88,7 +101,8 @@ class FrankfurterFxFeed(LiveFeed):
     def _rates(
         self, window: DateWindow, wanted: list[str]
     ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-        """The rows Frankfurter serves, and why each refused currency was refused."""
+        """The rows Frankfurter serves for `window` (a span), and why each refused
+        currency was refused."""
         asking, refused = list(wanted), {}
         while asking:
             response = self.http.get(
@@ -115,7 +129,9 @@ class FrankfurterFxFeed(LiveFeed):
         return [], refused
 
     def _fill(self, window: DateWindow, missing: dict[str, str], batch: FeedBatch) -> None:
-        """Rows of the missing currencies from the fallback, and a note for each."""
+        """Rows of the week's missing currencies from the fallback, and a note for each.
+        Asked week by week (the fallback is local files, not the provider): a currency can
+        be missing from some weeks of a span only."""
         counts = dict.fromkeys(missing, 0)
         if self.fallback is not None:
             fallback = self.fallback.fetch(window)

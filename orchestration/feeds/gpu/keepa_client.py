@@ -9,13 +9,16 @@ pinned ASIN,
 and the answer goes through `keepa.parse_prices`, the demo's parser. Keepa takes the key
 in the query string only; the HTTP layer redacts it (`key=***`) from every error, log
 record and recorded answer, and the key's value wherever it appears. A listing without a
-pinned ASIN is a note, never a guess; one before its `tracked_from` day is not asked for.
+pinned ASIN is a note, never a guess; one before its `tracked_from` day (in the whole
+span of the run's weeks, `LiveFeed.plan`) is not asked for.
 
-`history=1` returns the whole history, so each listing is asked once per feed instance
-(one Dagster run): the answer is kept and reused for every week of the run, and added to
-each week's recorded responses (`ExchangeLog.reuse`) so a week can be replayed alone.
-Keepa meters requests in tokens (about one per product): the pull's `tokensConsumed`
-are reported as `tokens` in its cost.
+`history=1` returns the whole history whatever the days wanted, so each listing is asked
+once per plan (one Dagster run; once per feed instance when no week was planned), with
+no date range to limit: `LiveFeed.once` keeps the answer for every week of the run and
+adds it to each week's recorded responses, marked `shared` with the span of the run's
+weeks, so a week can be replayed alone. Keepa meters requests in tokens (about one per
+product): the `tokensConsumed` of the answers a week's pull sent are reported as
+`tokens` in its cost (0 in the weeks that reuse them).
 
 Errors, each naming the provider, the listing (product, ASIN, marketplace), the days and
 the reason:
@@ -27,7 +30,8 @@ the reason:
   backoff long enough for tokens to refill (about 90 s in all), then fails the pull;
 - an `error` object inside a 200 answer stops the pull, not retried;
 - an ASIN missing from the answer, or one Keepa calls INVALID (productType 4) or a
-  VARIATION_PARENT (5), is `UnknownEntityError`: permanent, fix the seed;
+  VARIATION_PARENT (5), is `UnknownEntityError`: permanent, fix the seed (it fails the
+  run's first week, so no week of the run is published);
 - productType 3 (prices hidden) and a product without history are notes, no rows;
 - an empty, truncated or HTML body where JSON is due, and a product of the wrong shape,
   fail the pull (`ProviderBodyError`, `FeedDataError`).
@@ -35,6 +39,7 @@ the reason:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any, Unpack
 
@@ -94,9 +99,6 @@ class KeepaGpuFeed(LiveFeed):
         self.listings = tuple(listings) if listings is not None else None  # None: the seed
         for listing in self.listings or ():
             self._marketplace(listing)
-        # (marketplace, ASIN) -> (product object, recorded answer), for the feed's life.
-        self._products: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
-        self._tokens = 0.0
 
     @staticmethod
     def _marketplace(listing: seeds.GpuListing) -> Marketplace:
@@ -106,18 +108,26 @@ class KeepaGpuFeed(LiveFeed):
             raise FeedConfigError(f"gpu_listings {listing.product_id}: {exc.args[0]}") from None
 
     def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
-        self._tokens = 0.0
+        batch.cost["tokens"] = 0.0  # what this week's requests consumed (`_product`)
         unpinned = []
+        span = self.span
         for listing in self.listings or seeds.gpu_listings():
             if not listing.asin:
                 unpinned.append(f"{listing.product_id} ({listing.marketplace})")
                 continue
-            tracked = window.clip(start=listing.tracked_from)
-            if tracked is None:
+            asked = span.clip(start=listing.tracked_from)  # the days the span wants of it
+            if asked is None:
                 continue
             entity = f"{listing.product_id} (ASIN {listing.asin} on {listing.marketplace})"
-            with self.about(entity, tracked):
-                rows, notes = parse_prices(self._product(listing), listing=listing, window=tracked)
+            with self.about(entity, asked):
+                product = self.once(
+                    (listing.marketplace, listing.asin),  # the answer holds every day
+                    functools.partial(self._product, listing, batch),
+                )
+                tracked = window.clip(start=listing.tracked_from)
+                if tracked is None:
+                    continue
+                rows, notes = parse_prices(product, listing=listing, window=tracked)
             batch.rows.extend(rows)
             batch.notes.extend(notes)
         if unpinned:
@@ -125,18 +135,11 @@ class KeepaGpuFeed(LiveFeed):
                 f"no ASIN pinned in the gpu_listings seed for {len(unpinned)} listing(s), not "
                 "fetched (look each up once on its marketplace and pin it): " + ", ".join(unpinned)
             )
-        batch.cost["tokens"] = self._tokens
 
-    def _product(self, listing: seeds.GpuListing) -> dict[str, Any]:
-        """The listing's product object, from this feed's earlier answer if it has one.
-        Every failure is raised here."""
+    def _product(self, listing: seeds.GpuListing, batch: FeedBatch) -> dict[str, Any]:
+        """The listing's product object, asked of Keepa; the tokens it consumed go to the
+        cost of `batch` (the week that sent the request). Every failure is raised here."""
         assert listing.asin
-        cache_key = (listing.marketplace, listing.asin)
-        cached = self._products.get(cache_key)
-        if cached is not None:
-            product, record = cached
-            self.http.log.reuse(record)
-            return product
         market = self._marketplace(listing)
         response = self.http.get(
             PRODUCT_PATH,
@@ -172,7 +175,5 @@ class KeepaGpuFeed(LiveFeed):
                 "the gpu_listings seed; permanent, not retried",
             )
         consumed = json_number(payload.get("tokensConsumed"), "Keepa tokensConsumed")
-        self._tokens += consumed or 0.0
-        assert self.http.last_record is not None
-        self._products[cache_key] = (product, self.http.last_record)
+        batch.cost["tokens"] += consumed or 0.0
         return product

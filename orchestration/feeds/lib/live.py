@@ -165,13 +165,18 @@ class LiveFeed:
     def once(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` the first time `key` is asked for since the last `plan`; after
         that, its value again, with the answers it was computed from added to this pull's
-        records (each week a span answer feeds replays on its own). A `compute` that
-        raises leaves nothing behind: the next week asks again."""
+        records (each week a span answer feeds replays on its own), each naming the span
+        of the week that reuses it (a key without a span, such as a whole history, may
+        serve weeks of several spans of a plan). A `compute` that raises leaves nothing
+        behind: the next week asks again."""
         cached = self._answers.get(key)
         if cached is not None:
             value, records = cached
-            for record in records:
-                self.http.log.reuse(record)
+            for record in records:  # named by this week's span: a replay plans what it names
+                copy = {k: v for k, v in record.items() if k not in ("span", "shared")}
+                if self._shared:
+                    copy.update(span=span_text(self.span), shared=True)
+                self.http.log.reuse(copy)
             return value
         first = len(self.http.log.records)
         value = compute()

@@ -1,29 +1,47 @@
-"""The live Similarweb traffic feed: one API v5 request per tracked site domain and week,
-between two free budget checks.
+"""The live Similarweb traffic feed: one API v5 request per tracked site domain and run
+(the span of the run's weeks, `LiveFeed.plan`, cut into chunks of at most `max_days`
+days), between two free budget checks per run.
 
 `GET {base}/v5/website-analysis/websites/traffic-and-engagement` with the key in the
 `api-key` header (never in the URL) and `domain`, `metrics=visits`, `granularity=daily`,
 `start_date`/`end_date` (`YYYY-MM-DD`, both inclusive), `country=ww`,
 `main_domain_only=false`, `format=json` (docs/providers.md, Similarweb). Each domain is
-asked only for the days it was the site's domain (the `site_domains` seed, which starts each site
-at its tracked-from date), as the demo does; answers go through
+asked only for the days of the span it was the site's domain (the `site_domains` seed,
+which starts each site at its tracked-from date), as the demo does; answers go through
 `similarweb.parse_visits`, the demo's parser. A site before its tracked-from date is
-not asked for at all, and an answer with no rows is an empty week for that domain.
+not asked for at all, and an answer with no rows is an empty week for that domain. Each
+week then takes its own days from its span's rows; a week fetched without a plan asks
+for its own days.
 
-Budget (docs/providers.md, Similarweb): before a pull with at least one domain to ask
-for, the feed calls `GET {base}/user-capabilities` (free; the key in the same `api-key` header),
-which answers e.g. `{"allowance": 10000, "user_remaining": 4989}`, and stops with
-`SimilarwebBudgetError` if `user_remaining` is below `min_remaining` (default 100).
-If that check cannot be made (an HTTP error after the retries, a body that is not JSON,
-no numeric `user_remaining`), the pull stops too, with `SimilarwebBudgetError` saying
-why: it never goes on without a budget check. After the pull it calls the endpoint again
-and reports `credits` = remaining before - remaining after in `batch.cost`. If that
-second check fails, the week's rows are kept (the credits are spent), `credits` is left
-out of the cost and a note says why; a negative difference (the allowance renewed, or
-another user of the key) is reported as measured, with a note.
+Range per request (docs/providers.md, Similarweb): Similarweb v5 documents no maximum
+span for traffic-and-engagement. One connector's documentation (AIsa's, on glama.ai)
+states that start_date..end_date must cover between 1 and 120 monthly buckets: plan
+specific and unconfirmed. The key's plan also limits how far back it may ask (`GET
+/capabilities` lists the allowed date ranges); a request outside them is application
+error 101, not retried. So a domain's days are asked in chunks of at most `max_days`
+(`SIMILARWEB_MAX_DAYS`, default 366: a year, well within that, and a daily answer stays
+small), consecutive from the first day the domain is asked for, so that a 52-week
+backfill, or the Monday re-pull of the last four weeks, is one request per domain, and
+a replay of the span asks the same requests again.
+
+Budget (docs/providers.md, Similarweb): before the span's data requests, if at least one
+domain is to be asked for, the feed calls `GET {base}/user-capabilities` (free; the key
+in the same `api-key` header), which answers e.g. `{"allowance": 10000, "user_remaining":
+4989}`, and stops with `SimilarwebBudgetError` if `user_remaining` is below
+`min_remaining` (default 200). If that check cannot be made (an HTTP error after the
+retries, a body that is not JSON, no numeric `user_remaining`), the pull stops too, with
+`SimilarwebBudgetError` saying why: it never goes on without a budget check. After the
+span's data requests it calls the endpoint again and reports `credits` = remaining
+before - remaining after in `batch.cost` of the week that sent them (the run's first: the
+run's total is the sum over its weeks). If that second check fails, the rows are kept
+(the credits are spent), `credits` is left out of the cost and a note says why; a
+negative difference (the allowance renewed, or another user of the key) is reported as
+measured, with a note. Both checks and the data answers are in the records of every week
+of the span (`LiveFeed.once`), so each week replays on its own.
 
 Errors (docs/providers.md, Similarweb), none retried except 429 and 5xx; each names the
-provider, the domain (and site), the days and the reason:
+provider, the domain (and site), the days asked for and the reason, and fails the run's
+first week (so no week of the run is published):
 
 - 401 "Data not found" (unknown or mistyped domain) is `UnknownEntityError` and fails the
   pull: the seed names a domain Similarweb does not know;
@@ -45,6 +63,7 @@ recorded response.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -65,6 +84,9 @@ CAPABILITIES_PATH = "/user-capabilities"
 KEY_HEADER = "api-key"
 # The data credits a pull needs left: about 26 domains x 7 days a week, with room.
 DEFAULT_MIN_REMAINING = 200
+# The most days one data request asks for: a year (see the module's docstring).
+DEFAULT_MAX_DAYS = 366
+MAX_DAYS_ENV = "SIMILARWEB_MAX_DAYS"
 # Half the account's 10 requests a second, leaving room for other users of the key.
 DEFAULT_POLICY = HttpPolicy(rate_per_second=5.0)
 APPLICATION_ERRORS = {
@@ -79,6 +101,32 @@ _NO_DATA = re.compile(r"data not found|not found|no data", re.IGNORECASE)
 
 class SimilarwebBudgetError(ProviderError):
     """The budget check before a pull failed: too few credits left, or no answer to it."""
+
+
+def parse_max_days(text: str) -> int:
+    """`SIMILARWEB_MAX_DAYS` as a number of days; `FeedConfigError` naming it if it is not
+    a whole number above 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value <= 0:
+        raise FeedConfigError(
+            f"{MAX_DAYS_ENV}={text!r}: the most days one Similarweb request asks for must be "
+            "a whole number above 0"
+        )
+    return value
+
+
+def chunks(window: DateWindow, max_days: int) -> list[DateWindow]:
+    """`window` cut into consecutive windows of at most `max_days` days, from its start."""
+    step = dt.timedelta(days=max_days)
+    cut, start = [], window.start
+    while start < window.end:
+        end = min(start + step, window.end)
+        cut.append(DateWindow(start, end))
+        start = end
+    return cut
 
 
 def application_error(status: int, payload: Any) -> int | None:
@@ -142,6 +190,7 @@ class SimilarwebTrafficFeed(LiveFeed):
         api_key: str,
         *,
         min_remaining: float = DEFAULT_MIN_REMAINING,
+        max_days: int = DEFAULT_MAX_DAYS,
         domains: Iterable[seeds.SiteDomain] | None = None,
         **connection: Unpack[Connection],
     ) -> None:
@@ -149,6 +198,11 @@ class SimilarwebTrafficFeed(LiveFeed):
             raise FeedConfigError("the Similarweb feed needs an API key (SIMILARWEB_API_KEY)")
         if min_remaining < 0:
             raise FeedConfigError(f"min_remaining must be 0 or more, got {min_remaining}")
+        if isinstance(max_days, bool) or not isinstance(max_days, int) or max_days <= 0:
+            raise FeedConfigError(
+                f"max_days ({MAX_DAYS_ENV}) must be a whole number of days above 0, "
+                f"got {max_days!r}"
+            )
         super().__init__(
             base_url,
             secrets=[api_key],
@@ -157,28 +211,47 @@ class SimilarwebTrafficFeed(LiveFeed):
         )
         self.domains = tuple(domains) if domains is not None else None  # None: the seed
         self.min_remaining = min_remaining
+        self.max_days = max_days
 
     def fetch_window(self, window: DateWindow, batch: FeedBatch) -> None:
+        span = self.span
         planned = []
         for domain in self.domains or seeds.site_domains():
-            start = max(window.start, domain.valid_from)
-            end = min(window.end, domain.valid_to or window.end)
-            if start < end:
-                planned.append((domain, DateWindow(start, end)))
+            valid = span.clip(start=domain.valid_from, end=domain.valid_to)
+            if valid is not None:
+                planned.append((domain, valid))
         if not planned:
             return
-        before = self._check_budget(window)
+        pulled = self.once(("span", span), functools.partial(self._pull, span, planned, batch))
+        for rows in pulled:
+            batch.rows.extend(row for row in rows if row["date"] in window)
+
+    def _pull(
+        self,
+        span: DateWindow,
+        planned: list[tuple[seeds.SiteDomain, DateWindow]],
+        batch: FeedBatch,
+    ) -> list[list[dict[str, Any]]]:
+        """Every planned domain's rows for the days of `span` it is valid, in chunks of at
+        most `max_days` days, between the two budget checks; the notes of the check after
+        them, and the credits spent, go to `batch` (the first week the answers feed)."""
+        before = self._check_budget(span)
+        pulled = []
         for domain, valid in planned:
+            rows: list[dict[str, Any]] = []
             with self.about(f"{domain.domain} (site {domain.site_id})", valid):
-                response = self._traffic(domain.domain, valid)
-                rows = parse_visits(
-                    self.http.json(response),
-                    site_id=domain.site_id,
-                    domain=domain.domain,
-                    category=domain.category,
-                )
-            batch.rows.extend(row for row in rows if row["date"] in valid)
-        self._report_credits(window, before, batch)
+                for chunk in chunks(valid, self.max_days):
+                    response = self._traffic(domain.domain, chunk)
+                    answer = parse_visits(
+                        self.http.json(response),
+                        site_id=domain.site_id,
+                        domain=domain.domain,
+                        category=domain.category,
+                    )
+                    rows.extend(row for row in answer if row["date"] in chunk)
+            pulled.append(rows)
+        self._report_credits(span, before, batch)
+        return pulled
 
     def _remaining(self) -> tuple[float, float | None]:
         """Credits left (and the allowance) now, from /user-capabilities; `ProviderError`
