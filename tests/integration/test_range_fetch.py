@@ -1,35 +1,25 @@
 """A live 52-week backfill asks each provider once per entity (the run's span), not once
 per entity and week: counted against local servers speaking the providers' APIs with
-the demo's payloads, through the raw assets of one Dagster run; the weeks it lands equal
-those landed week by week; a permanent error publishes nothing; a 429 storm recovers."""
+the demo's payloads (`benchmarks.provider_servers`), through the raw assets of one
+Dagster run; the weeks it lands equal those landed week by week; a permanent error
+publishes nothing; a 429 storm recovers."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
+from benchmarks.provider_servers import TRAFFIC_PATH, LocalProviders
 from orchestration import seeds
 from orchestration.feeds.fx.datasets import FX_RATES
-from orchestration.feeds.fx.demo import rates_payload
-from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
-from orchestration.feeds.lib.http import HttpPolicy
 from orchestration.feeds.market.datasets import CORPORATE_ACTIONS, MARKET_BARS
-from orchestration.feeds.market.demo import chart_payload, split_history_payload
-from orchestration.feeds.market.symbols import wind_to_yahoo
-from orchestration.feeds.market.yahoo import YahooMarketFeed
 from orchestration.feeds.traffic.datasets import WEB_TRAFFIC
-from orchestration.feeds.traffic.demo import visits_payload
-from orchestration.feeds.traffic.similarweb_client import SimilarwebTrafficFeed
 from orchestration.ingest import ingest
 from orchestration.landing import partition_file
 from orchestration.partitions import WeekWindow
@@ -42,85 +32,10 @@ WEEKS = [WeekWindow.from_partition_key(FIRST)]
 while WEEKS[-1].start.isoformat() != LAST:
     WEEKS.append(WeekWindow(WEEKS[-1].end, WEEKS[-1].end + dt.timedelta(days=7)))
 TODAY = dt.date(2024, 12, 23)  # the run's weeks have all passed
-KEY = "sw-test-key"
-UPDATED = "2024-12-20"
-FAST = HttpPolicy(rate_per_second=1000.0, backoff_factor=0.01, backoff_jitter=0.0)
 RAW_ASSETS = (
     "key:raw/market_bars or key:raw/corporate_actions or key:raw/web_traffic or key:raw/fx_rates"
 )
 MARKET_RAW = "key:raw/market_bars or key:raw/corporate_actions"
-TRAFFIC_PATH = "/v5/website-analysis/websites/traffic-and-engagement"
-
-
-class Providers:
-    """Yahoo, Similarweb and Frankfurter on one local server, answering the demo's
-    payloads for any range; counts what it is asked; a storm of 429s on request."""
-
-    def __init__(self, server: HTTPServer) -> None:
-        self.server = server
-        self.storm: tuple[int, int] = (0, 0)  # 429 for Yahoo requests first..last (1-based)
-        self.yahoo_calls = 0
-        self.unknown: set[str] = set()
-        listings = {wind_to_yahoo(listing.symbol): listing for listing in seeds.watchlist()}
-        domains = {domain.domain: domain for domain in seeds.site_domains()}
-
-        def yahoo(request: Request) -> Response:
-            self.yahoo_calls += 1
-            first, last = self.storm
-            if first <= self.yahoo_calls <= last:
-                return Response("Too Many Requests", 429)
-            symbol = request.path.rsplit("/", 1)[1]
-            if symbol in self.unknown:
-                error = {"code": "Not Found", "description": "No data found"}
-                return answer({"chart": {"result": None, "error": error}}, 404)
-            listing = listings[symbol]
-            if request.args.get("range") == "max":
-                return answer(split_history_payload(listing, as_of=TODAY))
-            zone = ZoneInfo(seeds.exchanges()[listing.exchange].timezone)
-            start, end = (
-                dt.datetime.fromtimestamp(int(request.args[name]), zone).date()
-                for name in ("period1", "period2")
-            )
-            return answer(chart_payload(listing, start, end, as_of=TODAY))
-
-        def traffic(request: Request) -> Response:
-            assert request.headers.get("api-key") == KEY
-            start = dt.date.fromisoformat(request.args["start_date"])
-            end = dt.date.fromisoformat(request.args["end_date"]) + dt.timedelta(days=1)
-            payload = visits_payload(domains[request.args["domain"]], start, end)
-            # Similarweb's last_updated is when its data was last updated, the same for
-            # any range asked on one day (the demo's dates each week's own answer).
-            payload["meta"]["last_updated"] = UPDATED
-            return answer(payload)
-
-        def rates(request: Request) -> Response:
-            currencies = [c.upper() for c in request.args["quotes"].split(",")]
-            start = dt.date.fromisoformat(request.args["from"])
-            end = dt.date.fromisoformat(request.args["to"]) + dt.timedelta(days=1)
-            return answer(rates_payload(currencies, start, end))
-
-        server.expect_request(re.compile("^/v8/finance/chart/")).respond_with_handler(yahoo)
-        server.expect_request(TRAFFIC_PATH).respond_with_handler(traffic)
-        server.expect_request("/user-capabilities").respond_with_json(
-            {"allowance": 1_000_000, "user_remaining": 900_000}
-        )
-        server.expect_request("/v2/rates").respond_with_handler(rates)
-
-    def count(self, prefix: str) -> int:
-        return sum(1 for request, _ in self.server.log if request.path.startswith(prefix))
-
-    def yahoo(self) -> YahooMarketFeed:
-        return YahooMarketFeed(self.server.url_for("/"), policy=FAST, today=TODAY)
-
-    def similarweb(self) -> SimilarwebTrafficFeed:
-        return SimilarwebTrafficFeed(self.server.url_for("/"), KEY, policy=FAST, today=TODAY)
-
-    def frankfurter(self) -> FrankfurterFxFeed:
-        return FrankfurterFxFeed(self.server.url_for("/"), policy=FAST, today=TODAY)
-
-
-def answer(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status, content_type="application/json")
 
 
 class Built:
@@ -134,11 +49,11 @@ class Built:
 
 
 @pytest.fixture
-def providers(httpserver: HTTPServer) -> Providers:
-    return Providers(httpserver)
+def providers(httpserver: HTTPServer) -> LocalProviders:
+    return LocalProviders(httpserver, TODAY)
 
 
-def backfill(workspace, providers: Providers, selection: str = RAW_ASSETS):
+def backfill(workspace, providers: LocalProviders, selection: str = RAW_ASSETS):
     resources = {
         "market_feed": Built(providers.yahoo),
         "traffic_feed": Built(providers.similarweb),
@@ -156,7 +71,7 @@ def data_rows(path: Path) -> list[tuple]:
 
 
 def test_a_52_week_live_backfill_asks_once_per_entity_and_lands_what_week_by_week_does(
-    workspace, providers: Providers, tmp_path: Path
+    workspace, providers: LocalProviders, tmp_path: Path
 ) -> None:
     result = backfill(workspace, providers)
 
@@ -189,7 +104,7 @@ def test_a_52_week_live_backfill_asks_once_per_entity_and_lands_what_week_by_wee
 
 
 def test_a_permanent_error_for_one_listing_fails_the_run_and_publishes_no_week(
-    workspace, providers: Providers
+    workspace, providers: LocalProviders
 ) -> None:
     providers.unknown.add("AMD")
 
@@ -205,7 +120,7 @@ def test_a_permanent_error_for_one_listing_fails_the_run_and_publishes_no_week(
 
 
 def test_a_429_storm_in_the_middle_of_the_range_is_retried_and_recovers(
-    workspace, providers: Providers
+    workspace, providers: LocalProviders
 ) -> None:
     providers.storm = (30, 33)  # four answers in a row, halfway through the listings
 
