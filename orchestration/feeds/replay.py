@@ -82,12 +82,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                raise FeedDataError(f"{path}:{number}: not a JSON record ({exc})") from None
-            if not isinstance(record, dict):
-                raise FeedDataError(f"{path}:{number}: not a JSON object")
+            record = _json_object(line, f"{path}:{number}")
             if "stored" in record:
                 record = _stored(path, number, record)
             records.append(record)
@@ -108,12 +103,16 @@ def _stored(path: Path, number: int, reference: dict[str, Any]) -> dict[str, Any
             f"{where}: the stored answer {target} has SHA-256 {digest}, "
             f"not {reference.get('sha256')}: it was changed after it was landed"
         )
+    return _json_object(content, f"{where}: the stored answer {target}")
+
+
+def _json_object(text: str | bytes, where: str) -> dict[str, Any]:
     try:
-        record = json.loads(content)
+        record = json.loads(text)
     except ValueError as exc:
-        raise FeedDataError(f"{where}: the stored answer {target} is not JSON ({exc})") from None
+        raise FeedDataError(f"{where}: not a JSON record ({exc})") from None
     if not isinstance(record, dict):
-        raise FeedDataError(f"{where}: the stored answer {target} is not a JSON object")
+        raise FeedDataError(f"{where}: not a JSON object")
     return record
 
 

@@ -8,17 +8,16 @@ import datetime as dt
 import functools
 import gzip
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from benchmarks.provider_servers import LocalProviders
 from orchestration import seeds
 from orchestration.feeds.downloads.qimai_client import DOWNLOAD_PATH, QimaiDownloadsFeed
 from orchestration.feeds.fx.frankfurter_client import FrankfurterFxFeed
@@ -26,7 +25,7 @@ from orchestration.feeds.lib.base import FeedBatch, FeedDataError
 from orchestration.feeds.lib.http import ReplayMismatchError
 from orchestration.feeds.lib.live import REPLAY_BASE_URL, LiveFeed
 from orchestration.feeds.market.datasets import CORPORATE_ACTIONS, MARKET_BARS
-from orchestration.feeds.market.demo import DemoMarketFeed, chart_payload, split_history_payload
+from orchestration.feeds.market.demo import DemoMarketFeed
 from orchestration.feeds.market.symbols import wind_to_yahoo
 from orchestration.feeds.market.yahoo import YahooMarketFeed
 from orchestration.feeds.replay import (
@@ -70,19 +69,7 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 def demo_yahoo(server: HTTPServer, as_of: dt.date) -> None:
     """Yahoo's chart API for every watchlist listing, answering the demo's payloads."""
-
-    def handler(request: Request) -> Response:
-        listing = LISTINGS[request.path.rsplit("/", 1)[1]]
-        if request.args.get("range") == "max":
-            return json_response(split_history_payload(listing, as_of=as_of))
-        zone = ZoneInfo(seeds.exchanges()[listing.exchange].timezone)
-        start, end = (
-            dt.datetime.fromtimestamp(int(request.args[name]), zone).date()
-            for name in ("period1", "period2")
-        )
-        return json_response(chart_payload(listing, start, end, as_of=as_of))
-
-    server.expect_request(re.compile("^/v8/finance/chart/")).respond_with_handler(handler)
+    LocalProviders(server, as_of)
 
 
 def same(replayed: FeedBatch, pulled: FeedBatch) -> None:
