@@ -313,15 +313,15 @@ def test_the_pull_reports_the_credits_it_spent(httpserver: HTTPServer) -> None:
 
 
 def test_too_few_credits_left_stops_before_any_data_call(httpserver: HTTPServer) -> None:
-    capabilities(httpserver, 199)
+    capabilities(httpserver, 213)  # the pull needs 14: one short of keeping 200
 
     with pytest.raises(SimilarwebBudgetError) as caught:
         feed(httpserver, CHATGPT + CLAUDE).fetch(WEEK)
 
     assert str(caught.value) == (
-        "similarweb: budget check before the pull of 2024-05-13..2024-05-19: 199 data credits "
-        "left of 10000, below the minimum of 200 this feed keeps (min_remaining); nothing is "
-        "pulled"
+        "similarweb: budget check before the pull of 2024-05-13..2024-05-19: 213 data credits "
+        "left of 10000; the pull needs about 14 (one per domain and day) and this feed keeps "
+        "200 (min_remaining); nothing is pulled"
     )
     assert traffic_requests(httpserver) == []
 
@@ -333,7 +333,7 @@ def test_the_minimum_is_configurable(httpserver: HTTPServer) -> None:
     batch = feed(httpserver, CHATGPT[1:], min_remaining=50).fetch(WEEK)
 
     assert batch.cost["credits"] == 0
-    with pytest.raises(SimilarwebBudgetError, match="below the minimum of 500 "):
+    with pytest.raises(SimilarwebBudgetError, match="the pull needs about 4 .* keeps 500 "):
         feed(httpserver, CHATGPT[1:], min_remaining=500).fetch(WEEK)
 
 
@@ -482,7 +482,7 @@ def serve_by_range(server: HTTPServer, failing: dict[str, tuple[int, Any]] | Non
         body["data"] = [{"date": day.isoformat(), "visits": visits(domain, day)} for day in days]
         return Response(json.dumps(body), content_type="application/json")
 
-    capabilities(server, 5000, 4000)
+    capabilities(server, 15000, 14000)  # enough for a year of 26 domains' days
     server.expect_request(TRAFFIC_PATH).respond_with_handler(handler)
 
 
@@ -523,7 +523,7 @@ def test_a_52_week_plan_asks_each_domain_once_between_two_budget_checks(
     paths = [request.path for request, _ in httpserver.log]
     assert paths == [CAPABILITIES_PATH] + [TRAFFIC_PATH] * 3 + [CAPABILITIES_PATH]
     assert [batch.cost["requests"] for batch in batches] == [5] + [0] * 51
-    assert batches[0].cost["credits"] == 1000  # the run's: 5000 left before, 4000 after
+    assert batches[0].cost["credits"] == 1000  # the run's: 15000 left before, 14000 after
     assert all("credits" not in batch.cost for batch in batches[1:])  # none spent there
     assert sum(len(batch.rows) for batch in batches) == sum(DAYS_VALID.values()) == 363 * 2
     for week, batch in zip(YEAR, batches, strict=True):

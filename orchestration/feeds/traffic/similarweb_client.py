@@ -235,7 +235,8 @@ class SimilarwebTrafficFeed(LiveFeed):
         """Every planned domain's rows for the days of `span` it is valid, in chunks of at
         most `max_days` days, between the two budget checks; the notes of the check after
         them, and the credits spent, go to `batch` (the first week the answers feed)."""
-        before = self._check_budget(span)
+        needed = sum((valid.end - valid.start).days for _, valid in planned)
+        before = self._check_budget(span, needed)
         pulled = []
         for domain, valid in planned:
             rows: list[dict[str, Any]] = []
@@ -268,8 +269,11 @@ class SimilarwebTrafficFeed(LiveFeed):
             response, f"not a /user-capabilities answer ({problem}): {self.http.excerpt(response)}"
         )
 
-    def _check_budget(self, window: DateWindow) -> float:
-        """The credits left before the pull; `SimilarwebBudgetError` if too few or unknown."""
+    def _check_budget(self, window: DateWindow, needed: int) -> float:
+        """The credits left before the pull; `SimilarwebBudgetError` if unknown, or if the
+        pull's `needed` credits (one per domain and day) would leave fewer than
+        `min_remaining`: a span of a year is checked whole before its first request, not
+        found short halfway through."""
         where = f"{self.kind}: budget check before the pull of {days(window)}"
         failure = None
         try:
@@ -283,11 +287,12 @@ class SimilarwebTrafficFeed(LiveFeed):
                 provider=self.kind,
                 target=CAPABILITIES_PATH,
             )
-        if remaining < self.min_remaining:
+        if remaining - needed < self.min_remaining:
             of = f" of {allowance:g}" if allowance is not None else ""
             raise SimilarwebBudgetError(
-                f"{where}: {remaining:g} data credits left{of}, below the minimum of "
-                f"{self.min_remaining:g} this feed keeps (min_remaining); nothing is pulled",
+                f"{where}: {remaining:g} data credits left{of}; the pull needs about "
+                f"{needed} (one per domain and day) and this feed keeps "
+                f"{self.min_remaining:g} (min_remaining); nothing is pulled",
                 provider=self.kind,
                 target=CAPABILITIES_PATH,
             )
