@@ -1,6 +1,6 @@
 """compute-weekly's benchmarks, run on demand with one command; never part of the tests.
 
-    .venv/bin/python -m benchmarks                  # figures 1, 2 and 3 (about 5 min)
+    .venv/bin/python -m benchmarks                  # figures 1 to 4 (about 7 min)
     .venv/bin/python -m benchmarks --only 3         # one figure
     .venv/bin/python -m benchmarks --only 1,2 --full   # all 52 one-week runs (about 20 min)
     .venv/bin/python -m benchmarks --only 3 --listings 500 --years 3   # a quick figure 3
@@ -35,12 +35,6 @@ Figure 1: a 52-week backfill of all feeds in one run
     S3 server (SeaweedFS's `weed mini`, `benchmarks/seaweedfs.py`), target within 1.5x of
     the run on local disk.
 
-Figure 4: a live 52-week backfill against local provider servers
-    The watchlist, the sites' domains and FX landed live from servers speaking Yahoo's,
-    Similarweb's and Frankfurter's APIs (`benchmarks/live_backfill.py`): one request per
-    entity and run at each provider's default pace, against the requests of fetching
-    week by week. Target: under 2 minutes at Yahoo's one request a second.
-
 Figure 2: one new week on top of a year of history
     After figure 1's single run, `--partition 2024-12-23` in the same workspace, then the
     week after it, and so on, as the weekly schedule runs them (`--new-weeks`, default 3):
@@ -60,6 +54,12 @@ Figure 3: marts.stock_performance at 5,000 listings x 10 years of daily bars (~1
     process on the same files. Targets: dbt <= 2x the script's time, peak memory <= 2 GiB,
     and the two tables equal (row counts, keys (symbol, as_of_date), every column; numbers
     within a relative 1e-9). Scale: `--listings --sites --apps --years`.
+
+Figure 4: a live 52-week backfill against local provider servers
+    The watchlist, the sites' domains and FX landed live from servers speaking Yahoo's,
+    Similarweb's and Frankfurter's APIs (`benchmarks/live_backfill.py`): one request per
+    entity and run at each provider's default pace, against the requests of fetching
+    week by week. Target: under 2 minutes at Yahoo's one request a second.
 
 Experiments (not the defaults the targets refer to): `--dagster-yaml FILE` runs figures
 1 and 2 with another instance config; `--profiles-yml FILE` runs figure 3's dbt with
