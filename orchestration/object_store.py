@@ -47,7 +47,8 @@ def storage_options() -> dict[str, Any]:
     per distinct settings, so a changed key or endpoint gets a new one; unset, botocore's
     own lookup applies: a profile, an instance role), the region from `AWS_REGION`, no
     cached listings (another process may have written since), bounded timeouts and
-    retries. dbt's profile gives DuckDB's s3fs the same (`dbt_project/profiles.yml`)."""
+    retries. dbt's profile gives DuckDB's s3fs the same but for a listings cache of a few
+    seconds (`dbt_project/profiles.yml` says why)."""
     env = os.environ.get
     region = env("AWS_REGION") or env("AWS_DEFAULT_REGION") or DEFAULT_REGION
     return {
