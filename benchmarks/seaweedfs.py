@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,6 +68,22 @@ def _answers(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _volume_server_joined(master_port: int) -> bool:
+    """Whether the master knows a volume server. Until the volume server's first heartbeat
+    the S3 port answers but every read of an object fails with InternalError: a server
+    started again on its data is only usable once its volumes are back in the topology."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{master_port}/dir/status", timeout=1) as r:
+            topology = json.load(r).get("Topology", {})
+    except (OSError, ValueError):
+        return False
+    return any(
+        rack.get("DataNodes")
+        for centre in topology.get("DataCenters") or ()
+        for rack in centre.get("Racks") or ()
+    )
+
+
 @dataclass
 class S3Server:
     folder: Path
@@ -89,7 +106,8 @@ class S3Server:
         }
 
     def start(self) -> None:
-        """Start (or start again) the server; return once its S3 port answers."""
+        """Start (or start again) the server; return once its S3 port answers and its
+        volume server has joined (objects written before a restart can be read)."""
         if not self.ports:
             self.ports = dict(zip(PORTS, _free_ports(len(PORTS)), strict=True))
         data = self.folder / "data"
@@ -120,7 +138,9 @@ class S3Server:
             args, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, env=env
         )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not _answers(self.ports["s3.port"]):
+        while not (
+            _answers(self.ports["s3.port"]) and _volume_server_joined(self.ports["master.port"])
+        ):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 tail = (self.folder / "weed.log").read_text(errors="replace")[-2000:]
