@@ -6,7 +6,7 @@ module of the package (in a unit test, say) does not load the dbt manifest.
 Once built, the definitions and everything imported to build them (Dagster, dbt's
 manifest, the exchange calendars) live as long as the process, so they are moved out of
 the garbage collector's sight (`gc.freeze`): its full collections stop re-scanning them,
-which cost every CLI run time, mostly at exit (README, Performance). Objects are still
+which cost every CLI run time, mostly at exit (benchmarks/README.md). Objects are still
 freed when their last reference goes; only reference cycles among these startup objects
 would be kept.
 """

@@ -66,7 +66,7 @@ def file_log_args() -> list[str]:
     output, which the UI shows with the run, and the SQL each node ran is in the
     invocation's `compiled/` and `run/` folders. What the file adds is dbt's debug detail
     (each statement as sent, connections, timings), megabytes a run, and writing it slows
-    every run (README, Performance): dbt formats every event for it, under a lock its
+    every run (benchmarks/README.md): dbt formats every event for it, under a lock its
     threads share. `DBT_LOG_LEVEL_FILE=debug` brings it back."""
     if os.environ.get(FILE_LOG_LEVEL_ENV):
         return []

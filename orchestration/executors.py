@@ -2,7 +2,7 @@
 workers (`COMPUTE_WEEKLY_EXECUTOR=celery`).
 
 In process, every step of a run shares one process, which saves a process start-up per
-step (README, Performance), and DuckDB allows one writer anyway. On Celery
+step (benchmarks/README.md), and DuckDB allows one writer anyway. On Celery
 (dagster-celery's executor), each step is a task that a worker (`make worker`,
 `orchestration.celery_worker`) takes from the broker in `COMPUTE_WEEKLY_CELERY_BROKER`
 (e.g. `redis://127.0.0.1:6379/5`), results going back through the same server unless

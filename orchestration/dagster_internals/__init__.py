@@ -9,11 +9,11 @@ moves or changes what it touches fails loudly (tests/unit/test_dagster_internals
 - `sqlite_event_log`: Dagster's SQLite event log with its connections kept open and event
   batches written in one transaction. It overrides the storage's connection and set-up
   internals. Without it the embedded instance's 52-week backfill misses its target
-  (README, Performance: measured side by side).
+  (benchmarks/README.md: measured side by side).
 - `dbt_cli`: dagster-dbt's `DbtCliResource` without the `dbt --version` subprocess and the
   in-process dbt adapter it starts before every invocation (its `_cli_version` and
-  `_initialize_dbt_core_adapter` hooks). Without it a weekly run misses its target (README,
-  Performance: measured side by side).
+  `_initialize_dbt_core_adapter` hooks). Without it a weekly run misses its target
+  (benchmarks/README.md: measured side by side).
 """
 
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus

@@ -10,7 +10,7 @@ checkpoint SQLite runs when the last connection to a database in WAL mode closes
 
 `ReusedConnectionSqliteEventLogStorage` is that storage with one change: each process
 keeps one engine and one connection a database file (the index, and the run databases
-it touched last), which halves what an event costs (README, Performance). It also
+it touched last), which halves what an event costs (benchmarks/README.md). It also
 remembers which tables exist, which Dagster asks, through yet another new connection,
 before storing an asset event's tags or a check's result. Everything else is Dagster's:
 the files, their schema and layout (an existing instance keeps its history), the
