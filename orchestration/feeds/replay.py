@@ -43,6 +43,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from orchestration.feeds import feed_specs
 from orchestration.feeds.lib.base import FeedBatch, FeedDataError
 from orchestration.feeds.lib.http import ReplayMismatchError, ReplayTransport
@@ -184,6 +187,17 @@ def _recorded_spans(records: Iterable[Mapping[str, Any]]) -> list[DateWindow]:
     return sorted(found)
 
 
+def unrecorded_sources(records: Path) -> list[str]:
+    """The feeds that landed the week beside `records` (its partition's `source`
+    column), when that week has no recorded answers: a demo or csv feed calls no provider,
+    so there is nothing to replay. Empty if no partition is there either."""
+    partition = records.with_name("data.parquet")
+    if not partition.is_file():
+        return []
+    sources = pq.read_table(partition, columns=["source"]).column("source")
+    return sorted(str(value) for value in pc.unique(sources).to_pylist() if value)
+
+
 def _json_line(row: Mapping[str, Any]) -> str:
     return json.dumps(row, default=str, ensure_ascii=False, sort_keys=True)
 
@@ -212,6 +226,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         today = dt.date.fromisoformat(args.today) if args.today else None
     except ValueError as exc:
         parser.error(str(exc))
+    if not args.records.exists() and (landed_by := unrecorded_sources(args.records)):
+        print(
+            f"replay: {args.records} does not exist: that week was landed by the "
+            f"{', '.join(landed_by)} feed, which calls no provider and records no answers. "
+            f"Replay applies to weeks a live feed landed ({', '.join(sorted(factories))}).",
+            file=sys.stderr,
+        )
+        return 1
     try:
         batch = replay(factories[args.feed], read_records(args.records), week, today=today)
     except (OSError, FeedDataError) as exc:

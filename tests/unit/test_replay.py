@@ -275,6 +275,21 @@ def test_the_cli_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str
         main([str(path), "--feed", "yahoo", "--week", "2024-12-10"])  # not a Monday
 
 
+def test_the_cli_says_a_week_the_demo_landed_has_nothing_to_replay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `make demo` lands has no recorded answers (the demo calls no provider): the
+    CLI says so, naming the feed that landed the week, not just a missing file."""
+    week = WeekWindow.from_partition_key("2024-12-16")
+    ingest([MARKET_BARS, CORPORATE_ACTIONS], DemoMarketFeed(), week, tmp_path)
+    records = tmp_path / "market_bars" / "week=2024-12-16" / "responses.jsonl.gz"
+
+    assert main([str(records), "--feed", "yahoo", "--week", "2024-12-16"]) == 1
+    err = capsys.readouterr().err
+    assert "landed by the demo feed, which calls no provider" in err
+    assert "weeks a live feed landed" in err and "yahoo" in err
+
+
 # --- weeks of a range fetch: answers stored once, each week replays on its own ------------
 
 RANGE = [WeekWindow.from_partition_key(key) for key in ("2024-12-02", "2024-12-09", "2024-12-16")]
