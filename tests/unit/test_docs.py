@@ -61,13 +61,11 @@ def test_nothing_tracked_points_at_the_shared_folder_of_the_providers_contracts(
     tracked = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
+    kinds = {".py", ".md", ".sql", ".yml", ".yaml", ".toml"}
     for name in tracked:
         path = ROOT / name
-        if (
-            path.suffix not in {".py", ".md", ".sql", ".yml", ".yaml", ".toml"}
-            or not path.is_file()
-        ):
-            continue
+        if path.suffix not in kinds or not path.is_file() or path == Path(__file__):
+            continue  # this file names what it looks for
         text = path.read_text(encoding="utf-8", errors="replace")
         assert "CONTRACTS.md" not in text and "shared/providers" not in text, name
 
