@@ -39,6 +39,7 @@ from dagster_dbt import (
 )
 
 from orchestration import object_store, published_builds
+from orchestration.dbt_check_names import readable_manifest
 from orchestration.dbt_targets import (
     file_log_args,
     invocation_target,
@@ -85,14 +86,15 @@ class ComputeWeeklyTranslator(DagsterDbtTranslator):
     ) -> dg.AssetCheckSpec | None:
         """dbt tests as checks, not blocking: a blocking check stops every later step of the
         run, while `build` stops only what is built on the failed model (dbt itself skips
-        the models after a failed test within one build)."""
+        the models after a failed test within one build). Named and described as the
+        manifest `readable_manifest` gives says (`dbt_check_names`)."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None:
             return None
         return dg.AssetCheckSpec(
             spec.name,
             asset=spec.asset_key,
-            description=spec.description,
+            description=spec.description or manifest["nodes"][unique_id].get("description"),
             additional_deps=spec.additional_deps,
             metadata=spec.metadata,
             automation_condition=spec.automation_condition,
@@ -146,18 +148,24 @@ def _failing_sample(test_sql: str) -> str | None:
     return sample_table(rows) if rows else None
 
 
+def test_id(result: dg.AssetCheckResult) -> str:
+    """The dbt test a check result of dagster-dbt reports (its `unique_id` metadata)."""
+    value = result.metadata.get("unique_id")
+    return str(getattr(value, "value", value) or "")
+
+
 def _with_failing_rows(
     results: list[dg.AssetCheckResult], invocation: Any
 ) -> Iterator[dg.AssetCheckResult]:
     """Failed dbt test results with a sample of their failing rows, from the compiled SQL
     of the test as it ran (dbt's run_results), queried once dbt has released DuckDB."""
     compiled = {
-        item["unique_id"].split(".")[2]: item.get("compiled_code")
+        item["unique_id"]: item.get("compiled_code")
         for item in invocation.get_artifact("run_results.json").get("results", [])
         if item["unique_id"].startswith("test.")
     }
     for result in results:
-        sql = compiled.get(result.check_name)
+        sql = compiled.get(test_id(result))
         sample = _failing_sample(sql) if sql else None
         if sample:
             result = result.with_metadata(
@@ -218,8 +226,8 @@ def build(
 
     dbt's unit tests are left out: they test the models' SQL, not the data, on fixed
     inputs, so they belong to the test suite (tests/integration/test_dbt_project.py, as
-    dbt advises), not to every weekly run (a large share of its dbt time: README,
-    Performance)."""
+    dbt advises), not to every weekly run (a large share of its dbt time:
+    benchmarks/README.md)."""
     failed_before = failed_error_checks(context)
     args = ["build", *args, "--exclude-resource-type", "unit_test", *file_log_args()]
     for key in sorted(failed_before, key=lambda k: k.to_user_string()):
@@ -267,7 +275,7 @@ def build(
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=readable_manifest(dbt_project.manifest_path),
     project=dbt_project,
     dagster_dbt_translator=translator,
     partitions_def=weekly_partitions,

@@ -4,8 +4,16 @@ A feed's asset lands every window of its run (each week of the partition range: 
 run covers a whole backfill; or, for a dataset landed whole, its span) through
 `ingest.ingest`, which publishes a week only if its audit passes. A live feed is told
 the run's weeks first (`plan`), so it asks its provider for their whole span once per
-entity rather than week by week. The asset reports, per
-dataset, rows and notes per week, and one asset check result per data-quality rule.
+entity rather than week by week. A feed whose first week needs earlier data
+(`FeedSpec.lead_in_weeks`: the FX rate a holiday carries) also lands the weeks before
+the run's first where none was published.
+
+What the UI shows: Dagster records the step's result on every partition of the run, with
+one set of metadata (it has no public way to give each partition its own, dagster-io/
+dagster#18123), so that result carries the run's totals, and the asset then records each
+week's own materialization after it (its rows, its file, published or rejected, its
+notes): the latest materialization of a week, which the UI shows, is that week's. One
+asset check result per data-quality rule covers the run.
 
 Re-executing a run that failed partway (Dagster's "re-execute from failure") resumes it:
 the weeks the first attempt published are not fetched again, the rest are. A pull that
@@ -34,7 +42,7 @@ from orchestration.feeds import feed_specs
 from orchestration.feeds.lib.http import is_transient
 from orchestration.feeds.lib.spec import FeedSpec
 from orchestration.ingest import Landed, ingest
-from orchestration.landing import ResponseStore, published_at
+from orchestration.landing import ResponseStore, Root, published_at
 from orchestration.partitions import DateWindow, WeekWindow, weekly_partitions
 from orchestration.quality.audit import not_evaluated, report
 from orchestration.quality.rules import rules_of
@@ -81,6 +89,45 @@ def _summary(name: str, landed: list[Landed]) -> str:
         rows = item.rows.get(name, "")
         lines.append(f"| {item.window.start}..{item.window.end} | {rows} | {outcome} | {notes} |")
     return "\n".join(lines)
+
+
+def lead_in_windows(feed: FeedSpec, root: Root, first: WeekWindow) -> list[WeekWindow]:
+    """The weeks before `first` the feed's first week needs (`lead_in_weeks`) that have no
+    published partition, oldest first, none before the partitions' first week."""
+    weeks = []
+    for back in range(feed.lead_in_weeks, 0, -1):
+        start = first.start - dt.timedelta(days=7 * back)
+        if start < weekly_partitions.start.date():
+            continue
+        if published_at(root, feed.datasets[0].name, start) is None:
+            weeks.append(WeekWindow.from_partition_key(start.isoformat()))
+    return weeks
+
+
+def week_materializations(
+    datasets: tuple[RawDataset, ...], item: Landed, kind: str
+) -> Iterator[dg.AssetMaterialization]:
+    """One materialization per dataset of a week: that week's own facts."""
+    if item.published:
+        outcome = "published"
+    else:
+        rules = sorted({f"{f.dataset}.{f.rule.name}" for f in item.rejected_by})
+        outcome = "rejected (the previous partition stays): " + ", ".join(rules)
+    for dataset in datasets:
+        if dataset.name not in item.paths and dataset.name not in item.rows:
+            continue  # the feed gives none of it
+        path = item.paths.get(dataset.name)
+        yield dg.AssetMaterialization(
+            asset_key=raw_key(dataset),
+            partition=item.window.key,
+            metadata={
+                "dagster/row_count": item.rows.get(dataset.name, 0),
+                "feed": kind,
+                "outcome": outcome,
+                **({"location": dg.MetadataValue.path(str(path))} if path is not None else {}),
+                "notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in item.notes) or "none"),
+            },
+        )
 
 
 def resumed_run_start(context: dg.AssetExecutionContext) -> dt.datetime | None:
@@ -155,11 +202,17 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
             and (fetched := published_at(root, feed.datasets[0].name, window.start)) is not None
             and fetched >= resumed
         }
+        lead_in = lead_in_windows(feed, root, windows[0]) if partitions and windows else []
+        for window in lead_in:
+            context.log.info(
+                f"{feed.asset_name}: landing {window.key} too, the week before the run's "
+                f"first, which its first days need"
+            )
         plan = getattr(source, "plan", None)
         if plan is not None:  # a live feed then asks for the run's whole span at once
-            plan([window for window in windows if window.key not in published_before])
+            plan([w for w in [*lead_in, *windows] if w.key not in published_before])
         responses = ResponseStore(root, feed.datasets[0].name)
-        for index, window in enumerate(windows):
+        for index, window in enumerate([*lead_in, *windows]):
             if window.key in published_before:
                 context.log.info(
                     f"{feed.asset_name} {window.key}: published by the attempt resumed"
@@ -169,7 +222,8 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
             try:
                 item = ingest(
                     list(feed.datasets), source, window, root,
-                    policy=policy, is_latest=index == len(windows) - 1, responses=responses,
+                    policy=policy, is_latest=index == len(lead_in) + len(windows) - 1,
+                    responses=responses,
                 )  # fmt: skip
             except Exception as exc:
                 done = ", ".join(item.window.key for item in landed) or "none"
@@ -196,7 +250,9 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
             yield dg.MaterializeResult(
                 asset_key=raw_key(dataset),
                 metadata={
-                    "dagster/row_count": sum(item.rows.get(dataset.name, 0) for item in landed),
+                    "rows landed by the run" if partitions else "dagster/row_count": sum(
+                        item.rows.get(dataset.name, 0) for item in landed
+                    ),
                     "feed": source.kind,
                     "windows published": sum(item.published for item in provided),
                     "windows rejected": sum(not item.published for item in provided),
@@ -222,6 +278,10 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
                         else "not evaluated: the pull broke the contract"
                     )
                     yield not_evaluated(raw_key(dataset), rule, reason)
+        if partitions:  # after the result: each week's latest materialization is its own
+            for item in landed:
+                if not item.resumed:
+                    yield from week_materializations(feed.datasets, item, source.kind)
 
     return raw_feed_asset
 

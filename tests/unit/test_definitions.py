@@ -84,10 +84,7 @@ def test_dbt_tests_are_asset_checks_on_the_marts(asset_graph):
     on_stock = {
         name for asset, name in checks if asset == dg.AssetKey(["marts", "stock_performance"])
     }
-    assert "unique_combination_of_columns_stock_performance_symbol__as_of_date" in on_stock
-    assert any(
-        name.startswith("accepted_values_stock_performance_market_cap_unit") for name in on_stock
-    )
+    assert {"one_row_per_symbol_as_of_date", "market_cap_unit_accepted_values"} <= on_stock
     for mart in MARTS:
         assert any(asset == mart for asset, _ in checks), f"{mart} has no check"
 
@@ -347,3 +344,23 @@ def test_loading_the_code_location_takes_its_startup_objects_out_of_the_collecto
         assert gc.get_freeze_count() > 100_000  # Dagster, dbt's manifest, the definitions
     finally:
         gc.unfreeze()
+
+
+def test_dbt_checks_have_readable_distinct_names_and_say_what_they_check(asset_graph):
+    """Not dbt's generated names (`accepted_range_stock_performance_market_cap_100m__False__0`,
+    which the UI cuts until two tests of a model look alike), but the column and what is
+    checked, described in a sentence."""
+    specs = {key: asset_graph.get_check_spec(key) for key in asset_graph.asset_check_keys}
+    stock = {
+        key.name: spec.description
+        for key, spec in specs.items()
+        if key.asset_key == dg.AssetKey(["marts", "stock_performance"])
+    }
+    assert (
+        stock["market_cap_100m_in_range"]
+        == "`market_cap_100m` is > 0 (NULLs pass). Severity ERROR."
+    )
+    assert stock["return_wtd_in_range"] == "`return_wtd` is > -1 (NULLs pass). Severity ERROR."
+    assert stock["symbol_in_watchlist"].startswith("Every `symbol` is a `symbol` of `watchlist`.")
+    for key in specs:
+        assert "__" not in key.name and len(key.name) <= 64, key

@@ -69,6 +69,9 @@ class FeedSpec:
     choice: str = ""  # the variable that chooses a source; "" when there is only one
     default: str = "demo"
     span: Callable[[], DateWindow] | None = None  # landed whole over it, not by week
+    # Weeks before a run's first that its first week needs (e.g. the FX rate a holiday
+    # carries forward), landed with it where none was published yet.
+    lead_in_weeks: int = 0
 
     def __post_init__(self) -> None:
         kinds = [source.kind for source in self.sources]
@@ -140,6 +143,7 @@ def vendor_feed(
     demo: Callable[[], Feed],
     csv: Callable[[str], Feed],
     live: Source,
+    lead_in_weeks: int = 0,
 ) -> FeedSpec:
     """A feed with the usual three sources, chosen by `<NAME>_FEED`: `demo` (the default),
     `csv` (a folder of vendor exports, `<NAME>_CSV_DIR`, passed as `folder`) and one live
@@ -151,6 +155,7 @@ def vendor_feed(
         datasets=datasets,
         choice=f"{prefix}_FEED",
         sources=(Source("demo", demo), Source("csv", csv, (folder,)), live),
+        lead_in_weeks=lead_in_weeks,
     )
 
 
