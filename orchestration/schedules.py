@@ -3,8 +3,8 @@
 Both schedules run `weekly_refresh_job` (every asset) in Asia/Shanghai:
 
 - `finalize_previous_week`: Mondays at 08:00, the week that just ended, together with
-  the weeks before it that a provider may still revise (Similarweb revises its estimates
-  for about ten days): one single run for the range of the last
+  the weeks before it that a provider may have released late or revised (Similarweb's
+  estimates; docs/providers.md): one single run for the range of the last
   `COMPUTE_WEEKLY_REPULL_WEEKS` weeks (default 4).
 - `refresh_week_in_progress`: Tuesday to Saturday at 06:00, after the US close, the week
   in progress, so a mid-week report (the seed's was issued on a Wednesday) has

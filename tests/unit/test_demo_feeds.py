@@ -13,7 +13,7 @@ from orchestration.feeds.fx.demo import DemoFxFeed
 from orchestration.feeds.lib.demo import fx_model
 from orchestration.feeds.market import demo_model as market_model
 from orchestration.feeds.market.demo import DemoMarketFeed, chart_payload, split_history_payload
-from orchestration.feeds.traffic.demo import DemoTrafficFeed
+from orchestration.feeds.traffic.demo import DemoTrafficFeed, visits_payload
 from orchestration.partitions import WeekWindow
 
 WEEK_OF_REPORT = WeekWindow.from_partition_key("2024-12-16")
@@ -264,3 +264,13 @@ def test_the_week_of_the_split_lands_the_split_event_and_the_traded_jump():
     closes = {row["date"]: row["close"] for row in batch.rows}
     previous = market_model.window("NVDA.O", dt.date(2024, 6, 7), dt.date(2024, 6, 8)).bars[0]
     assert previous.close / closes[dt.date(2024, 6, 10)] > 5  # traded before, split after
+
+
+def test_demo_traffic_says_its_data_was_updated_when_the_week_was_released():
+    """Similarweb releases a day within 72 hours after it ends: the demo's last_updated is
+    three days after the last day asked for, never after the day of the pull."""
+    domain = next(d for d in seeds.site_domains() if d.site_id == "claude")
+    week = (dt.date(2024, 12, 16), dt.date(2024, 12, 23))
+    assert visits_payload(domain, *week)["meta"]["last_updated"] == "2024-12-25"
+    pulled_monday = visits_payload(domain, *week, today=dt.date(2024, 12, 23))
+    assert pulled_monday["meta"]["last_updated"] == "2024-12-23"

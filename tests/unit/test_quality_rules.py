@@ -11,7 +11,13 @@ from orchestration import calendars, seeds
 from orchestration.datasets import RawDataset
 from orchestration.feeds.downloads.datasets import APP_DOWNLOADS
 from orchestration.feeds.fx.datasets import FX_RATES
-from orchestration.feeds.fx.rules import fx_carried_forward, fx_coverage, fx_in_band
+from orchestration.feeds.fx.rules import (
+    easter_sunday,
+    fx_carried_forward,
+    fx_coverage,
+    fx_in_band,
+    target_closing_days,
+)
 from orchestration.feeds.market.datasets import CORPORATE_ACTIONS, MARKET_BARS
 from orchestration.feeds.market.rules import (
     adjustment_jumps,
@@ -713,6 +719,25 @@ def test_fx_currency_absent_from_the_week_and_the_previous_week_fails_every_past
     ]
 
 
+def test_fx_carried_over_the_ecbs_closing_days_is_not_listed():
+    """Christmas and Boxing Day: the ECB publishes no rates; the Friday's carry. Easter is
+    computed: Good Friday 2024 is 29 March, Easter Monday 1 April."""
+    previous = [quote(c, D(2024, 12, 20)) for c in seeds.watchlist_currencies()]
+    christmas = context(
+        FX_RATES, window=WeekWindow.from_partition_key("2024-12-23"), today=D(2025, 1, 6),
+        previous=table(FX_RATES, previous),
+    )  # fmt: skip
+    week = [
+        quote(c, D(2024, 12, day)) for c in seeds.watchlist_currencies() for day in (23, 24, 27)
+    ]
+    assert fx_carried_forward(week, christmas) == []
+    assert fx_carried_forward(week[1:], christmas) == [
+        {"currency": "CNY", "date": D(2024, 12, 23), "rate_date": D(2024, 12, 20)}
+    ]
+    assert {D(2024, 3, 29), D(2024, 4, 1)} <= target_closing_days(2024)
+    assert easter_sunday(2025) == D(2025, 4, 20)
+
+
 def test_fx_first_landed_week_with_a_holiday_monday_is_carried_not_failed():
     rows = [row for row in full_fx_week() if (row["currency"], row["date"].day) != ("CNY", 16)]
     first = context(FX_RATES, previous=None)
@@ -953,31 +978,33 @@ def test_freshness_of_fx_skips_the_weekend():
     assert fresh(FX_RATES, through_friday[:-1], D(2024, 12, 24)) == []
 
 
-def test_freshness_of_web_traffic_waits_twelve_days_after_the_week():
+def test_freshness_of_web_traffic_waits_five_days_after_the_week():
     through_saturday = traffic_week(WEEK, chatgpt=[1.0] * 6)
-    assert fresh(WEB_TRAFFIC, through_saturday, D(2025, 1, 3)) == []
-    assert fresh(WEB_TRAFFIC, through_saturday, D(2025, 1, 4)) == [
+    assert fresh(WEB_TRAFFIC, through_saturday, D(2024, 12, 27)) == []
+    assert fresh(WEB_TRAFFIC, through_saturday, D(2024, 12, 28)) == [
         {
             "week": D(2024, 12, 16),
             "expected_through": D(2024, 12, 22),
             "found_through": D(2024, 12, 21),
-            "deadline": D(2025, 1, 4),
+            "deadline": D(2024, 12, 28),
         }
     ]
 
 
-def test_freshness_of_web_traffic_allows_for_the_providers_ten_day_lag():
-    policy = QualityPolicy(freshness_deadline_days={"web_traffic": 5})
-    assert WEB_TRAFFIC.freshness.lag_days == 10 and policy.provider_lag_days == {}
-    # Today 28 December: ten days' lag means data through the 17th only.
-    through_17th = traffic_week(WEEK, chatgpt=[1.0, 1.0])
-    assert fresh(WEB_TRAFFIC, through_17th, D(2024, 12, 28), policy=policy) == []
-    assert fresh(WEB_TRAFFIC, through_17th[:1], D(2024, 12, 28), policy=policy) == [
+def test_freshness_of_web_traffic_allows_for_the_providers_three_day_lag():
+    """Similarweb releases a day within 72 hours after it ends: a pull today holds the days
+    through four days ago."""
+    policy = QualityPolicy(freshness_deadline_days={"web_traffic": 0})
+    assert WEB_TRAFFIC.freshness.lag_days == 3 and policy.provider_lag_days == {}
+    # Today 23 December: the 19th ended more than 72 hours ago, the 20th not yet.
+    through_19th = traffic_week(WEEK, chatgpt=[1.0] * 4)
+    assert fresh(WEB_TRAFFIC, through_19th, D(2024, 12, 23), policy=policy) == []
+    assert fresh(WEB_TRAFFIC, through_19th[:-1], D(2024, 12, 23), policy=policy) == [
         {
             "week": D(2024, 12, 16),
-            "expected_through": D(2024, 12, 17),
-            "found_through": D(2024, 12, 16),
-            "deadline": D(2024, 12, 28),
+            "expected_through": D(2024, 12, 19),
+            "found_through": D(2024, 12, 18),
+            "deadline": D(2024, 12, 23),
         }
     ]
 

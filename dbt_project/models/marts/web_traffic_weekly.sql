@@ -58,9 +58,11 @@ select
     visits / 1e4 as visits_10k,
     days_with_data,
     is_complete_week,
-    -- Similarweb revises its estimates for about ten days after a week ends: a week is
-    -- final once complete and pulled with data updated at least ten days after its end.
-    is_complete_week and data_last_updated >= week_start + interval 17 day as is_final,
+    -- Similarweb releases a day's data within 72 hours after it ends (EST; its developer
+    -- docs, "Data Notifications via Webhooks"; docs/providers.md): a week is final once
+    -- pulled with data updated at least three days after its Sunday (a site first tracked
+    -- mid-week has a final week of fewer than seven days).
+    data_last_updated >= week_start + interval 9 day as is_final,
     data_last_updated,
     case
         when previous_week_start = week_start - interval 7 day

@@ -25,4 +25,6 @@ FRANKFURTER = Source(
     replay=lambda **kw: FrankfurterFxFeed(REPLAY_BASE_URL, **kw),
 )
 
-FEED = vendor_feed("fx", (FX_RATES,), DemoFxFeed, CsvFxFeed, FRANKFURTER)
+# The first week of a history needs the rate before it: a market open on an ECB holiday
+# (Taipei and Seoul on 25-26 December) carries the last earlier rate.
+FEED = vendor_feed("fx", (FX_RATES,), DemoFxFeed, CsvFxFeed, FRANKFURTER, lead_in_weeks=1)

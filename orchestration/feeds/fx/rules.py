@@ -57,8 +57,43 @@ def fx_coverage(rows: list[Row], ctx: AuditContext) -> list[Row]:
     return failing
 
 
+def easter_sunday(year: int) -> dt.date:
+    """Western Easter (the anonymous Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * weekday) // 433
+    month, day = divmod(h + weekday - 7 * m + 90, 25)
+    return dt.date(year, month, (h + weekday - 7 * m + 33 * month + 19) % 32)
+
+
+def target_closing_days(year: int) -> set[dt.date]:
+    """The weekdays the ECB publishes no reference rates, TARGET's closing days: New
+    Year's Day, Good Friday, Easter Monday, 1 May, 25 and 26 December (ECB, "TARGET
+    Annual Report" and its holiday calendar; Frankfurter serves the ECB's rates)."""
+    easter = easter_sunday(year)
+    return {
+        dt.date(year, 1, 1),
+        easter - dt.timedelta(days=2),
+        easter + dt.timedelta(days=1),
+        dt.date(year, 5, 1),
+        dt.date(year, 12, 25),
+        dt.date(year, 12, 26),
+    }
+
+
 def fx_carried_forward(rows: list[Row], ctx: AuditContext) -> list[Row]:
-    return [day for day in _fx_days(rows, ctx) if day["rate_date"] != day["date"]]
+    """Weekdays that use an earlier day's rate, other than the ECB's closing days, on
+    which carrying the last rate is what every user of its rates does."""
+    return [
+        day
+        for day in _fx_days(rows, ctx)
+        if day["rate_date"] != day["date"]
+        and not (day["rate_date"] and day["date"] in target_closing_days(day["date"].year))
+    ]
 
 
 def last_weekday_through(window: DateWindow, through: dt.date) -> dt.date:
@@ -79,7 +114,8 @@ COVERAGE = Rule(
 )
 CARRIED_FORWARD = Rule(
     "carried_forward",
-    "Weekdays on which a currency uses an earlier day's rate (holidays, gaps).",
+    "Weekdays on which a currency uses an earlier day's rate, other than the ECB's "
+    "closing days (New Year, Good Friday, Easter Monday, 1 May, 25-26 December).",
     fx_carried_forward,
     lambda _: WARN,
 )

@@ -23,6 +23,7 @@ WEB_TRAFFIC = RawDataset(
     ),
     key=("site_id", "date"),
     rules=activity_rules("site_id", "visits", "site"),
-    # Similarweb publishes about ten days after a day ends (docs/providers.md).
-    freshness=Freshness(deadline_days=12, lag_days=10),
+    # Similarweb releases a day's data within 72 hours after it ends (docs/providers.md):
+    # data through three days ago; the week complete five days after it ends.
+    freshness=Freshness(deadline_days=5, lag_days=3),
 )
