@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 
 # The Dagster instance runs from make, the CLI and the UI land in. By default the embedded
 # one: SQLite files in .dagster/, no server. With COMPUTE_WEEKLY_PG_URL set, the team's:
-# PostgreSQL (config/dagster.production.yaml; README "Run it for a team"), its home in
+# PostgreSQL (config/dagster.production.yaml; docs/operations.md, "Run it for a team"), its home in
 # .dagster-production/ (settings and run logs only; `make serve DAGSTER_HOME=...` moves it).
 ifeq ($(strip $(COMPUTE_WEEKLY_PG_URL)),)
 INSTANCE_PROFILE := embedded
@@ -93,8 +93,10 @@ docs: prepare ## Build the static dbt documentation into docs/dbt/index.html
 	cp dbt_project/target/static_index.html docs/dbt/index.html
 	@echo "dbt docs: docs/dbt/index.html"
 
-demo: backfill exhibit ## Backfill the demo history, build the marts, print exhibit 1 as of 2024-12-18, render the report
-	$(MAKE) --no-print-directory report AS_OF=$(DEMO_AS_OF)
+# The same backfill, exhibit and report as `make backfill exhibit report`, quietly: one line
+# per step, what to act on, exhibit 1; the whole log in logs/demo-<time>.log (orchestration/demo.py).
+demo: prepare ## Backfill the demo history, build the marts, print exhibit 1 as of 2024-12-18, render the report
+	@$(BIN)/python -m orchestration.demo --range '$(DEMO_RANGE)' --as-of $(DEMO_AS_OF)
 
 # Two workers (pytest-xdist): tests sharing a built base (a backfilled year, two weeks) stay
 # on one worker, so each base is built once. TEST_WORKERS=0 runs in one process.
@@ -116,7 +118,7 @@ lint: install ## Check style and common mistakes (ruff)
 dev: prepare ## Open the Dagster UI (http://127.0.0.1:3000)
 	$(BIN)/dagster dev -w workspace.yaml
 
-# The team's services (README "Run it for a team"): the code server of the `orchestration`
+# The team's services (docs/operations.md, "Run it for a team"): the code server of the `orchestration`
 # location, the webserver and the daemon, as separate processes under honcho
 # (deploy/Procfile), against the PostgreSQL instance, its schema migrated first.
 DAGSTER_WEBSERVER_HOST ?= 127.0.0.1
@@ -127,13 +129,13 @@ export DAGSTER_WEBSERVER_HOST DAGSTER_WEBSERVER_PORT COMPUTE_WEEKLY_CODE_SERVER_
 
 serve: prepare ## Run the team's services on PostgreSQL (COMPUTE_WEEKLY_PG_URL); Ctrl-C stops them
 	@if [ "$(INSTANCE_PROFILE)" != production ]; then \
-	  echo "make serve runs the team's instance on PostgreSQL: set COMPUTE_WEEKLY_PG_URL=postgresql://user:password@host:5432/dagster (README: Run it for a team)" >&2; \
+	  echo "make serve runs the team's instance on PostgreSQL: set COMPUTE_WEEKLY_PG_URL=postgresql://user:password@host:5432/dagster (docs/operations.md: Run it for a team)" >&2; \
 	  exit 2; fi
 	$(BIN)/python -m orchestration.alerts
 	$(BIN)/dagster instance migrate
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile deploy/Procfile --app-root $(CURDIR) start
 
-# A Celery worker for the steps of runs (COMPUTE_WEEKLY_EXECUTOR=celery; README "Run it for a
+# A Celery worker for the steps of runs (COMPUTE_WEEKLY_EXECUTOR=celery; docs/operations.md, "Run it for a
 # team"), in its own folder (WORKER_DIR, default a new temporary one), with the broker in
 # COMPUTE_WEEKLY_CELERY_BROKER and the data on object storage. Start one per machine or more.
 WORKER_DIR ?=
