@@ -21,12 +21,22 @@ from orchestration.report.sql import ReportError
 from orchestration.settings import reports_dir
 
 
+def as_of_date(text: str) -> dt.date:
+    """The as-of date from the command line (`make report AS_OF=...`)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: expected YYYY-MM-DD, e.g. 2024-12-18"
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.report", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
-        "--as-of", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD, e.g. 2024-12-18"
+        "--as-of", type=as_of_date, required=True, help="YYYY-MM-DD, e.g. 2024-12-18"
     )
     parser.add_argument(
         "--out", type=Path, default=None, help=f"output folder (default: {reports_dir()})"

@@ -20,6 +20,7 @@ class ReportData:
     """The rows of every exhibit as of one date, straight from the query files."""
 
     as_of: dt.date
+    data_through: dt.date  # the last market session on or before `as_of`
     exhibit_1: list[Row]
     sectors: list[Row]
     traffic: dict[str, list[Row]]  # category -> site x week rows, every site
@@ -35,6 +36,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ReportDa
         releases = sql.run_query(con, sql.RELEASE_EVENTS, {"as_of": as_of})
     return ReportData(
         as_of=as_of,
+        data_through=sql.last_market_session(con, as_of),
         exhibit_1=sql.run_query(con, sql.EXHIBIT_1, {"as_of": as_of}),
         sectors=sql.run_query(con, sql.SECTOR_ROLLUP, {"as_of": as_of}),
         traffic={

@@ -200,6 +200,7 @@ def render_page(data: ReportData, facts: HeadlineFacts, charts: Mapping[str, Cha
     parts = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="meta">本周：{span}（{as_of:%Y-%m-%d} {_weekday(as_of)}）；'
+        f"行情数据截至 {data.data_through.isoformat()}；"
         "数据取自 compute-weekly 数据仓库，各项均截至该日或此前最近的完整周期</p>",
         "<h2>投资要点</h2>",
         facts_html(facts),

@@ -127,6 +127,46 @@ def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
     ).fetchone()
     if not found or not found[0]:
         raise ReportError(f"the warehouse has no market data on or before {as_of}")
+    newest = newest_dates(con)
+    monday = as_of - dt.timedelta(days=as_of.weekday())
+    if newest["market"] < monday:
+        landed = ", ".join(f"{feed} {day}" for feed, day in newest.items() if day is not None)
+        raise ReportError(
+            f"no market data in the week of {as_of} (from Monday {monday}): the newest data "
+            f"landed is {landed}. Choose an as-of date on or before {newest['market']}, "
+            "or land the weeks after it first"
+        )
+
+
+# Each feed's newest day, where the warehouse has its table (the staging tables are
+# daily; the marts are what the report reads, and always there).
+NEWEST = {
+    "market": ("marts", "stock_performance", "as_of_date"),
+    "FX": ("staging", "stg_fx_rates", "rate_date"),
+    "web traffic": ("staging", "stg_web_traffic", "visit_date"),
+    "app downloads": ("staging", "stg_app_downloads", "download_date"),
+    "GPU prices": ("staging", "stg_gpu_prices", "price_date"),
+}
+
+
+def newest_dates(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date | None]:
+    """The newest day the warehouse holds of each feed (None: no table or no rows)."""
+    found: dict[str, dt.date | None] = {}
+    for feed, (schema, table, column) in NEWEST.items():
+        if table_exists(con, schema, table):
+            row = con.execute(f"select max({column}) from {schema}.{table}").fetchone()
+            found[feed] = row[0] if row else None
+        else:
+            found[feed] = None
+    return found
+
+
+def last_market_session(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.date:
+    """The last trading day landed on or before `as_of`: what the report's data runs to."""
+    row = con.execute(
+        "select max(as_of_date) from marts.stock_performance where as_of_date <= ?", [as_of]
+    ).fetchone()
+    return row[0]
 
 
 def last_session_in(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> dt.date | None:

@@ -298,3 +298,29 @@ def test_worker_processes_write_the_same_reports_and_keep_each_weeks_error(
         for built, other in zip(in_workers[week].paths, alone[week].paths, strict=True):
             assert built.read_bytes() == other.read_bytes(), built.name
     assert in_workers["2024-12-16"].html.read_bytes() == report.html.read_bytes()
+
+
+def test_the_header_states_the_last_day_of_data(report):
+    html = report.html.read_text(encoding="utf-8")
+    assert "行情数据截至 2024-12-18" in html
+
+
+def test_an_as_of_date_that_is_not_a_date_names_the_format(capsys):
+    with pytest.raises(SystemExit):
+        main(["--as-of", "garbage"])
+    assert "'garbage' is not a date: expected YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_an_as_of_date_past_the_newest_data_fails_naming_it(warehouse, tmp_path, capsys):
+    """A report as of 2030 would print 2024's numbers under 2030's week labels: it fails,
+    saying what the newest data is."""
+    out = tmp_path / "out"
+    assert main(["--as-of", "2030-01-01", "--out", str(out), "--warehouse", str(warehouse)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "no market data in the week of 2030-01-01" in error
+    assert "the newest data landed is market 2024-12-19" in error
+    assert "on or before 2024-12-19" in error
+    assert not out.exists() or not list(out.glob("*.html"))
+    # The week after the newest data still renders: its Monday's week has data.
+    assert main(["--as-of", "2024-12-22", "--out", str(out), "--warehouse", str(warehouse)]) == 0
