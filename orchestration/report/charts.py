@@ -29,7 +29,7 @@ PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )  # fmt: skip
-LEADER_RATIO = 4.0  # a leading line this many times the next one goes on the right axis
+LEADER_RATIO = 4.0  # a leading line this many times the next one gets a panel of its own
 INCOMPLETE = "非完全统计"
 NO_DATA = "暂无数据"
 
@@ -82,8 +82,8 @@ def _draw(axes, line: Line, colour: str, label: str, width: float):
 
 
 def split_leader(lines: Sequence[Line]) -> tuple[list[Line], Line | None]:
-    """Lines for the left axis and, if the first line dwarfs the others (ChatGPT among text
-    sites: over LEADER_RATIO times the next one's peak), that line for a right axis."""
+    """The lines for the main panel and, if the first line dwarfs the others (ChatGPT among
+    text sites: over LEADER_RATIO times the next one's peak), that line for its own panel."""
     if len(lines) < 2:
         return list(lines), None
     peaks = [max(line.visits_10k, default=0.0) for line in lines]
@@ -93,47 +93,55 @@ def split_leader(lines: Sequence[Line]) -> tuple[list[Line], Line | None]:
 
 
 def traffic_chart(lines: Sequence[Line]) -> bytes:
-    """Weekly visits of the given sites as lines, in 万次; a dwarfing leader on the right
-    axis, marked （右轴） in the legend; a partial week as a hollow point."""
+    """Weekly visits of the given sites as lines, in 万次 (`traffic_figure`)."""
     with matplotlib.rc_context(_style()):
-        figure = _figure()
-        if not lines:
-            _no_data(figure)
-            return _png(figure)
-        left, leader = split_leader(lines)
+        return _png(traffic_figure(lines))
+
+
+def traffic_figure(lines: Sequence[Line]) -> Figure:
+    """Weekly visits as lines, in 万次; a partial week as a hollow point. A leader that
+    dwarfs the others (ChatGPT among text sites) gets a panel of its own above them, with
+    its own scale: on a second axis over the same plot it would look the size of a site a
+    tenth of it."""
+    figure = _figure()
+    if not lines:
+        _no_data(figure)
+        return figure
+    others, leader = split_leader(lines)
+    colours = iter(PALETTE)
+    handles = []
+    if leader is not None:
+        top, axes = figure.subplots(2, 1, sharex=True, height_ratios=(1, 2))
+        handles.append(_draw(top, leader, next(colours), leader.name, 2.0))
+        _panel(top, f"万次（{leader.name}）")
+        top.tick_params(axis="x", labelbottom=False)
+    else:
         axes = figure.add_subplot()
-        handles = []
-        colours = iter(PALETTE)
-        if leader is not None:
-            right = axes.twinx()
-            colour = next(colours)
-            handles.append(_draw(right, leader, colour, f"{leader.name}（右轴）", 2.0))
-            _in_10k(right)
-            right.set_ylabel(f"万次（右轴：{leader.name}）", color=colour)
-            right.tick_params(axis="y", colors=colour)
-            right.set_ylim(bottom=0)
-            right.spines["top"].set_visible(False)
-        for line in left:
-            handles.append(_draw(axes, line, next(colours), line.name, 1.6))
-        if any(any(line.partial) for line in lines):
-            handles.append(
-                Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
-                       markeredgecolor="#555555", label="不完整周（不足 7 天）")
-            )  # fmt: skip
-        _in_10k(axes)
-        axes.set_ylim(bottom=0)
-        axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
-        axes.set_axisbelow(True)
-        axes.xaxis.set_major_locator(mdates.MonthLocator())
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-        for label in axes.get_xticklabels():
-            label.set_rotation(45)
-            label.set_horizontalalignment("right")
-        figure.legend(
-            handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
-            frameon=False,
+    for line in others:
+        handles.append(_draw(axes, line, next(colours), line.name, 1.6))
+    if any(any(line.partial) for line in lines):
+        handles.append(
+            Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
+                   markeredgecolor="#555555", label="不完整周（不足 7 天）")
         )  # fmt: skip
-        return _png(figure)
+    _panel(axes, "万次" if leader is None else "万次（其余网站）")
+    axes.xaxis.set_major_locator(mdates.MonthLocator())
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    for label in axes.get_xticklabels():
+        label.set_rotation(45)
+        label.set_horizontalalignment("right")
+    figure.legend(
+        handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False
+    )
+    return figure
+
+
+def _panel(axes, label: str) -> None:
+    _in_10k(axes)
+    axes.set_ylabel(label)
+    axes.set_ylim(bottom=0)
+    axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+    axes.set_axisbelow(True)
 
 
 def downloads_chart(grid: DownloadsGrid) -> bytes:

@@ -179,7 +179,7 @@ def test_traffic_lines_of_the_top_sites_in_rank_and_week_order():
     assert series.tracked_from_notes(TRAFFIC, top_n=1) == []
 
 
-def test_a_dwarfing_leader_goes_on_the_right_axis():
+def test_a_dwarfing_leader_gets_a_panel_of_its_own():
     from orchestration.report.charts import split_leader
 
     chatgpt = series.Line("ChatGPT", [D("2024-12-09")], [95776.0], [False])
@@ -189,3 +189,24 @@ def test_a_dwarfing_leader_goes_on_the_right_axis():
     assert split_leader([chatgpt, gemini]) == ([gemini], chatgpt)
     assert split_leader([kling, runway]) == ([kling, runway], None)
     assert split_leader([kling]) == ([kling], None)
+
+
+def test_no_site_is_drawn_the_size_of_one_ten_times_larger():
+    """ChatGPT (95,776 万) and Gemini (7,803 万): not two scales over one plot, where they
+    look alike, but ChatGPT's own panel above, each panel with its own labelled scale."""
+    from orchestration.report.charts import traffic_figure
+
+    weeks = [D("2024-12-02"), D("2024-12-09")]
+    chatgpt = series.Line("ChatGPT", weeks, [90000.0, 95776.0], [False, False])
+    gemini = series.Line("Gemini", weeks, [7000.0, 7803.0], [False, False])
+    kimi = series.Line("Kimi", weeks, [3000.0, 3100.0], [False, False])
+    figure = traffic_figure([chatgpt, gemini, kimi])
+    panels = figure.get_axes()
+    assert len(panels) == 2
+    positions = [tuple(panel.get_position().bounds) for panel in panels]
+    assert len(set(positions)) == 2  # no axis drawn over another (twinx)
+    drawn = [[line.get_label() for line in panel.get_lines()] for panel in panels]
+    assert drawn == [["ChatGPT"], ["Gemini", "Kimi"]]
+    assert [panel.get_ylabel() for panel in panels] == ["万次（ChatGPT）", "万次（其余网站）"]
+    together = traffic_figure([gemini, kimi])
+    assert len(together.get_axes()) == 1
