@@ -91,8 +91,10 @@ def facts_html(facts: HeadlineFacts) -> str:
 
 
 def exhibit_1_html(rows: Sequence[Row], as_of: dt.date) -> str:
-    """Exhibit 1 in the report's layout; a listing without data has blank cells, one whose
-    exchange was closed on the as-of date is marked † with the session it shows."""
+    """Exhibit 1 in the report's layout; a listing without data has blank cells. A listing
+    whose last session is before the newest any listing had (its exchange was closed) is
+    marked † with the session it shows; an as-of date no listing traded on (a weekend) is
+    one note, not a † on every line."""
     head = (
         "<thead><tr><th rowspan=2>板块</th><th rowspan=2>代码</th><th rowspan=2>公司</th>"
         "<th rowspan=2>市值</th><th rowspan=2>单位</th><th colspan=3>股价涨跌幅</th></tr>"
@@ -100,6 +102,7 @@ def exhibit_1_html(rows: Sequence[Row], as_of: dt.date) -> str:
     )
     body = []
     earlier = []
+    latest = max((row["as_of_date"] for row in rows if row["as_of_date"]), default=as_of)
     for sector, group in itertools.groupby(rows, key=lambda row: row["sector"]):
         group = list(group)
         for i, row in enumerate(group):
@@ -108,7 +111,7 @@ def exhibit_1_html(rows: Sequence[Row], as_of: dt.date) -> str:
                 cells.append(f'<td class="sector" rowspan={len(group)}>{escape(sector)}</td>')
             code = escape(row["code"])
             session = row["as_of_date"]
-            if session is not None and session != as_of:
+            if session is not None and session < latest:
                 code += "†"
                 earlier.append(f"{row['code']} {formatting.month_day(session)}")
             cells += [
@@ -122,6 +125,11 @@ def exhibit_1_html(rows: Sequence[Row], as_of: dt.date) -> str:
             ]
             body.append("<tr>" + "".join(cells) + "</tr>")
     notes = [f"注：以上市值、涨跌幅信息截至各地时间 {formatting.chinese_date(as_of)}"]
+    if latest < as_of:
+        notes.append(
+            f"{formatting.chinese_date(as_of)}为非交易日，取此前最近交易日"
+            f"（{formatting.chinese_date(latest)}）收盘"
+        )
     if earlier:
         notes.append("† 当日休市，取此前最近交易日收盘：" + "，".join(earlier))
     return (

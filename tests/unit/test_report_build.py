@@ -324,3 +324,14 @@ def test_an_as_of_date_past_the_newest_data_fails_naming_it(warehouse, tmp_path,
     assert not out.exists() or not list(out.glob("*.html"))
     # The week after the newest data still renders: its Monday's week has data.
     assert main(["--as-of", "2024-12-22", "--out", str(out), "--warehouse", str(warehouse)]) == 0
+
+
+def test_a_weekend_as_of_date_is_one_note_not_a_dagger_on_every_line(warehouse, tmp_path):
+    """As of Saturday 21 December: no listing traded; the newest session (NVDA.O's, Thursday
+    19th) is unmarked, the listings whose exchange had no later session are marked."""
+    html = build_report(dt.date(2024, 12, 21), tmp_path, warehouse).html.read_text("utf-8")
+    exhibit = html.split("<h2>图表 1")[1].split("<h2>")[0]
+    assert "NVDA.O†" not in exhibit and exhibit.count("†</td>") == 2
+    assert exhibit.count("为非交易日") == 1
+    weekday = build_report(AS_OF, tmp_path, warehouse).html.read_text("utf-8")
+    assert "为非交易日" not in weekday
