@@ -4,9 +4,10 @@
 -- The months from `downloads_months - 1` months before the as-of date's month up to that
 -- month. A month is complete when it ended on or before the as-of date and the feed has
 -- landed every one of its days; any other month (the month in progress, an app's first
--- month, a month with a missing day) is marked 非完全统计. A month's downloads are those
--- landed so far, through last_download_date, which can fall after the as-of date when the
--- warehouse holds newer days (the mart is monthly, not daily).
+-- month, a month with a missing day) is marked 非完全统计. The as-of date's month counts
+-- its days up to the as-of date only (summed from the daily staging.stg_app_downloads),
+-- so a report is what could have been written that day even when the warehouse holds
+-- later days; the months before come from marts.app_downloads_monthly.
 --
 -- Units and conventions:
 --   downloads_10k in 万次 (1e4 downloads), 2 decimals;
@@ -36,14 +37,43 @@ with bounds as (
             - to_months(getvariable('downloads_months') - 1))::date as first_month
 ),
 
+month_so_far as (
+    select
+        daily.app_id,
+        apps.display_name,
+        daily.platform,
+        date_trunc('month', daily.download_date)::date as month_start,
+        sum(daily.downloads) as downloads,
+        sum(daily.downloads) / 1e4 as downloads_10k,
+        count(*) as days_with_data,
+        max(daily.download_date) as last_download_date,
+        count(*) = day(last_day(max(daily.download_date))) as is_complete_period
+    from staging.stg_app_downloads as daily
+    inner join reference.apps as apps on apps.app_id = daily.app_id
+    where daily.platform = getvariable('downloads_platform')
+        and daily.download_date >= date_trunc('month', getvariable('as_of'))
+        and daily.download_date <= getvariable('as_of')
+    group by all
+),
+
+monthly as (
+    select
+        app_id, display_name, platform, month_start, downloads, downloads_10k,
+        days_with_data, last_download_date, is_complete_period
+    from marts.app_downloads_monthly
+    where platform = getvariable('downloads_platform')
+        and month_start < date_trunc('month', getvariable('as_of'))
+    union all
+    select * from month_so_far
+),
+
 months as (
     select
         *,
         is_complete_period
             and days_with_data = day(last_day(month_start))
             and last_day(month_start) <= getvariable('as_of') as is_complete
-    from marts.app_downloads_monthly
-    where platform = getvariable('downloads_platform')
+    from monthly
 ),
 
 in_window as (

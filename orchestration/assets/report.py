@@ -27,7 +27,7 @@ from orchestration.settings import reports_dir
 
 # What the report reads (its query files), as the assets it depends on: a mart is
 # `marts/<name>`, a reference table the seed `seeds/<name>`.
-DEPENDENCY_GROUPS = {"marts": "marts", "reference": "seeds"}
+DEPENDENCY_GROUPS = {"marts": "marts", "reference": "seeds", "staging": "staging"}
 
 
 def report_dependencies() -> list[dg.AssetKey]:

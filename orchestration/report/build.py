@@ -65,7 +65,7 @@ def report_charts(data: ReportData) -> dict[str, Chart]:
             source=SOURCE_TRAFFIC,
             notes=notes + series.tracked_from_notes(rows, TOP_SITES),
         )
-    grid = series.downloads_grid(data.downloads, TOP_APPS, data.as_of)
+    grid = series.downloads_grid(data.downloads, TOP_APPS)
     result["app_downloads_monthly"] = Chart(
         title=DOWNLOADS_TITLE,
         png=charts.downloads_chart(grid),

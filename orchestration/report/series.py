@@ -85,10 +85,10 @@ def tracked_from_notes(rows: Iterable[Row], top_n: int) -> list[str]:
     ]
 
 
-def downloads_grid(rows: Iterable[Row], top_n: int, as_of: dt.date | None = None) -> DownloadsGrid:
+def downloads_grid(rows: Iterable[Row], top_n: int) -> DownloadsGrid:
     """The `top_n` apps by rank over every month of the rows; bars of an incomplete month
-    (the month in progress, an app's partial first month) are marked, with a note that
-    also says when the month counts days landed after the report's date `as_of`."""
+    (the month in progress, an app's partial first month) are marked, with a note saying
+    through which day it counts."""
     rows = list(rows)
     months = sorted({row["month_start"] for row in rows})
     by_app: dict[int, dict[dt.date, Row]] = {}
@@ -106,16 +106,14 @@ def downloads_grid(rows: Iterable[Row], top_n: int, as_of: dt.date | None = None
                 complete=[cell is None or cell["is_complete"] for cell in cells],
             )
         )
-    notes = _incomplete_notes(rows, top_n, months, as_of)
+    notes = _incomplete_notes(rows, top_n, months)
     return DownloadsGrid(months=months, apps=apps, notes=notes)
 
 
-def _incomplete_notes(
-    rows: list[Row], top_n: int, months: list[dt.date], as_of: dt.date | None
-) -> list[str]:
+def _incomplete_notes(rows: list[Row], top_n: int, months: list[dt.date]) -> list[str]:
     """'注：12月数据为非完全统计（统计至 12/17）' for a month incomplete for every charted
     app; '注：腾讯元宝 2024-05 数据为非完全统计' for a single app's incomplete month. The
-    mart is monthly: a warehouse newer than the report's date counts later days too."""
+    query counts no day after the as-of date."""
     shown = [row for row in rows if row["app_rank"] <= top_n]
     notes = []
     for month in months:
@@ -125,10 +123,8 @@ def _incomplete_notes(
             continue
         if len(incomplete) == len(in_month):
             through = max(row["last_download_date"] for row in incomplete)
-            after = "，含报告日后已入库的数据" if as_of is not None and through > as_of else ""
             notes.append(
-                f"注：{month.month}月数据为非完全统计"
-                f"（统计至 {formatting.month_day(through)}{after}）"
+                f"注：{month.month}月数据为非完全统计（统计至 {formatting.month_day(through)}）"
             )
         else:
             for row in sorted(incomplete, key=lambda row: row["app_rank"]):

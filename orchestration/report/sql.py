@@ -34,7 +34,7 @@ REPORT_QUERIES = (EXHIBIT_1, SECTOR_ROLLUP, WEB_TRAFFIC, APP_DOWNLOADS, RELEASE_
 OPTIONAL_TABLES = (("marts", "release_events"),)  # exhibit 9
 
 _VARIABLE = re.compile(r"getvariable\('([A-Za-z_][A-Za-z0-9_]*)'\)")
-_TABLE = re.compile(r"\b(marts|reference)\.([a-z_][a-z0-9_]*)\b")
+_TABLE = re.compile(r"\b(marts|reference|staging)\.([a-z_][a-z0-9_]*)\b")
 _COMMENT = re.compile(r"--[^\n]*")
 
 Row = dict[str, Any]

@@ -13,7 +13,10 @@ opens it too. Numbers are chosen so the expected values are exact:
   partial first week), Runway (video), weeks of 2024-12-02, 12-09 and 12-16 (the last
   not ended as of 12-18);
 - app downloads: 豆包, Kimi智能助手 and 腾讯元宝 in 2024-10..12 (December in progress,
-  through 12-17; 腾讯元宝's November has its last day but only 20 days);
+  through 12-17; 腾讯元宝's November has its last day but only 20 days). The daily
+  staging table holds December's days, through 12-17 and then 12-19 and 12-20, after the
+  as-of date, which the monthly mart's December counts (as a warehouse built later would)
+  and a report as of 12-18 must not;
 - release events (optional): three OpenAI days around the week of 2024-12-16.
 """
 
@@ -47,6 +50,7 @@ REFERENCE = {
         ("sector_en", "varchar"), ("company_zh", "varchar"), ("company_en", "varchar"),
         ("exchange", "varchar"), ("currency", "varchar"), ("report_unit", "varchar"),
     ],
+    "apps": [("app_id", "varchar"), ("display_name", "varchar")],
     "sites": [
         ("site_id", "varchar"), ("display_name", "varchar"), ("vendor", "varchar"),
         ("category", "varchar"), ("tracked_from", "date"),
@@ -177,17 +181,43 @@ def _month(app: str, name: str, month: str, downloads: float, days: int, last: s
     }  # fmt: skip
 
 
+DECEMBER_SO_FAR = {"doubao": 7_000_000.0, "kimi": 3_000_000.0, "yuanbao": 2_000_000.0}
+AFTER_AS_OF = 50_000_000.0  # each of 12-19 and 12-20: no report as of 12-18 may count it
+APPS = [
+    {"app_id": "doubao", "display_name": "豆包"},
+    {"app_id": "kimi", "display_name": "Kimi智能助手"},
+    {"app_id": "yuanbao", "display_name": "腾讯元宝"},
+]
 APP_DOWNLOADS_MONTHLY = [
     _month("doubao", "豆包", "2024-10-01", 10_000_000.0, 31, "2024-10-31"),
     _month("doubao", "豆包", "2024-11-01", 12_000_000.0, 30, "2024-11-30"),
-    _month("doubao", "豆包", "2024-12-01", 7_000_000.0, 17, "2024-12-17"),
+    _month("doubao", "豆包", "2024-12-01", 7_000_000.0 + 2 * AFTER_AS_OF, 19, "2024-12-20"),
     _month("kimi", "Kimi智能助手", "2024-10-01", 4_000_000.0, 31, "2024-10-31"),
     _month("kimi", "Kimi智能助手", "2024-11-01", 6_000_000.0, 30, "2024-11-30"),
-    _month("kimi", "Kimi智能助手", "2024-12-01", 3_000_000.0, 17, "2024-12-17"),
+    _month("kimi", "Kimi智能助手", "2024-12-01", 3_000_000.0 + 2 * AFTER_AS_OF, 19, "2024-12-20"),
     _month("yuanbao", "腾讯元宝", "2024-10-01", 1_000_000.0, 31, "2024-10-31"),
     _month("yuanbao", "腾讯元宝", "2024-11-01", 5_000_000.0, 20, "2024-11-30"),  # 10 days lost
-    _month("yuanbao", "腾讯元宝", "2024-12-01", 2_000_000.0, 17, "2024-12-17"),
+    _month("yuanbao", "腾讯元宝", "2024-12-01", 2_000_000.0 + 2 * AFTER_AS_OF, 19, "2024-12-20"),
 ]
+STG_APP_DOWNLOADS_COLUMNS = [
+    ("app_id", "varchar"), ("platform", "varchar"), ("download_date", "date"),
+    ("downloads", "double"),
+]  # fmt: skip
+STG_APP_DOWNLOADS = [
+    {"app_id": app, "platform": "ios", "download_date": dt.date(2024, 12, day),
+     "downloads": total / 17}
+    for app, total in DECEMBER_SO_FAR.items()
+    for day in range(1, 18)
+] + [
+    {"app_id": app, "platform": "ios", "download_date": dt.date(2024, 12, day),
+     "downloads": AFTER_AS_OF}
+    for app in DECEMBER_SO_FAR
+    for day in (19, 20)
+] + [
+    {"app_id": "doubao", "platform": "ios", "download_date": dt.date(2024, 11, day),
+     "downloads": 12_000_000.0 / 30}
+    for day in range(1, 31)
+]  # fmt: skip
 
 
 def _release(event: str, pacific: str, beijing: str, product: str, zh: str | None) -> dict:
@@ -245,6 +275,9 @@ def build_warehouse(path: Path, *, releases: bool = False) -> Path:
         con.execute("use wh")
         con.execute("create schema marts")
         con.execute("create schema reference")
+        con.execute("create schema staging")
+        _create(con, "staging.stg_app_downloads", STG_APP_DOWNLOADS_COLUMNS, STG_APP_DOWNLOADS)
+        _create(con, "reference.apps", REFERENCE["apps"], APPS)
         for name, mart_rows in rows.items():
             _create(con, f"marts.{name}", marts[name], mart_rows)
         _create(con, "reference.watchlist", REFERENCE["watchlist"], WATCHLIST)

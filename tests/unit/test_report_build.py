@@ -148,8 +148,11 @@ def test_the_asset_is_weekly_single_run_and_built_on_the_marts():
     spec = weekly_report.specs_by_key[dg.AssetKey(["reports", "weekly_report"])]
     assert weekly_report.partitions_def == weekly_partitions
     assert weekly_report.backfill_policy == dg.BackfillPolicy.single_run()
-    # what its query files read: the marts, and the reference tables as their seeds
+    # what its query files read: the marts, the reference tables as their seeds, and the
+    # daily downloads the month in progress is counted from up to the as-of date
     assert {dep.asset_key for dep in spec.deps} == {
+        dg.AssetKey(["staging", "stg_app_downloads"]),
+        dg.AssetKey(["seeds", "apps"]),
         dg.AssetKey(["marts", "stock_performance"]),
         dg.AssetKey(["marts", "sector_performance_daily"]),
         dg.AssetKey(["marts", "web_traffic_weekly"]),
@@ -335,3 +338,16 @@ def test_a_weekend_as_of_date_is_one_note_not_a_dagger_on_every_line(warehouse, 
     assert exhibit.count("为非交易日") == 1
     weekday = build_report(AS_OF, tmp_path, warehouse).html.read_text("utf-8")
     assert "为非交易日" not in weekday
+
+
+def test_a_report_holds_nothing_from_after_its_as_of_date(tmp_path):
+    """The warehouse holds a bar, a release and downloads from after 2024-12-18: the
+    report as of that day is what could have been written on it."""
+    warehouse = build_warehouse(tmp_path / "later.duckdb", releases=True)
+    html = build_report(AS_OF, tmp_path / "out", warehouse).html.read_text("utf-8")
+    for later in ("2024-12-19", "2024-12-20", "12/19", "12/20", "12 月 19 日", "12 月 20 日"):
+        assert later not in html, later
+    assert "1-800-ChatGPT" not in html  # released on the 19th, Beijing time
+    exhibit_1 = html.split("<h2>图表 1")[1].split("<h2>")[0]
+    assert "-4.00%" in exhibit_1 and "50.00%" not in exhibit_1  # NVDA.O's week on the 19th
+    assert "含报告日后" not in html and "统计至 12/17" in html

@@ -176,6 +176,20 @@ def test_downloads_as_of_a_date_inside_a_landed_month_mark_it_incomplete(con):
     ]
 
 
+def test_downloads_count_no_day_after_the_as_of_date(con):
+    """The warehouse holds 12-19 and 12-20 (the monthly mart counts them); as of 12-18 the
+    month in progress is its days through the 17th, the last landed by then."""
+    rows = sql.run_query(con, sql.APP_DOWNLOADS, {"as_of": D("2024-12-18")})
+    december = {r["app_id"]: r for r in rows if r["month"] == "2024-12"}
+    assert {app: r["downloads_10k"] for app, r in december.items()} == {
+        "doubao": 700.0,
+        "kimi": 300.0,
+        "yuanbao": 200.0,
+    }
+    assert {r["last_download_date"] for r in december.values()} == {D("2024-12-17")}
+    assert {r["days_with_data"] for r in december.values()} == {17}
+
+
 def test_releases_of_the_beijing_week_up_to_the_as_of_date(con):
     rows = sql.run_query(con, sql.RELEASE_EVENTS, {"as_of": D("2024-12-18")})
     assert [(r["event"], r["pacific_date"], r["beijing_date"], r["product"]) for r in rows] == [

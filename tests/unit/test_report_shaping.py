@@ -131,10 +131,6 @@ def test_the_month_in_progress_is_marked_incomplete_with_the_last_day_counted():
     ]
     assert grid.incomplete_months == [D("2024-12-01")]
     assert grid.notes == ["注：12月数据为非完全统计（统计至 12/17）"]
-    assert series.downloads_grid(DOWNLOADS, top_n=2, as_of=D("2024-12-18")).notes == grid.notes
-    assert series.downloads_grid(DOWNLOADS, top_n=2, as_of=D("2024-12-16")).notes == [
-        "注：12月数据为非完全统计（统计至 12/17，含报告日后已入库的数据）"
-    ]
 
 
 def test_an_app_s_own_incomplete_month_is_marked_for_that_app_only():
