@@ -1,7 +1,10 @@
 -- Exhibit 9 (OpenAI 12 天发布季汇总 and the like): the AI product releases of the report
 -- week, by Beijing date (Monday to Sunday, Asia/Shanghai), that contains the as-of date,
--- up to the as-of date, in the exhibit's columns: event (发布季日程), Pacific date
--- (太平洋时间), Beijing date (北京时间), product (新产品) and highlight (亮点).
+-- and of every release season one of them belongs to, from the season's first day, all
+-- up to the as-of date, in the exhibit's columns: event (发布季日程: `day8` for the eighth
+-- of a season, else the vendor), Pacific date (太平洋时间), Beijing date (北京时间),
+-- product (新产品) and highlight (亮点). A season is the events whose ids share a prefix
+-- and end in their day's number (openai-12-days-01 ... openai-12-days-12).
 --
 -- Needs marts.release_events (one row per event, with its pacific_date and beijing_date;
 -- an event without a known time keeps its local date in both). Without that table the
@@ -20,8 +23,24 @@
 --   SET VARIABLE as_of = DATE '2024-12-18';
 SET VARIABLE as_of = CAST(coalesce(getvariable('as_of'), DATE '2024-12-18') AS DATE);
 
+with events as (
+    select
+        *,
+        nullif(regexp_extract(event_id, '^(.+)-([0-9]+)$', 1), '') as season,
+        nullif(regexp_extract(event_id, '^(.+)-([0-9]+)$', 2), '') as day_number
+    from marts.release_events
+    where beijing_date <= getvariable('as_of')
+),
+
+this_week as (
+    select * from events
+    where week_start = date_trunc('week', getvariable('as_of'))::date
+)
+
 select
-    event_id as event,
+    coalesce('day' || cast(day_number as integer), vendor) as event,
+    event_id,
+    season,
     vendor,
     pacific_date,
     beijing_date,
@@ -29,7 +48,7 @@ select
     coalesce(product_zh, product) as product,
     coalesce(highlight_zh, highlight) as highlight,
     source_url
-from marts.release_events
-where week_start = date_trunc('week', getvariable('as_of'))::date
-    and beijing_date <= getvariable('as_of')
+from events
+where event_id in (select event_id from this_week)
+    or season in (select season from this_week where season is not null)
 order by beijing_date, event_at nulls last, event_id;

@@ -177,7 +177,8 @@ def chart_html(chart: Chart) -> str:
 
 
 def releases_html(rows: Sequence[Row], as_of: dt.date) -> str:
-    """Exhibit 9's columns: event, Pacific date, Beijing date, product, highlight."""
+    """Exhibit 9's columns: event (a season's day, `day8`, else the vendor), Pacific date,
+    Beijing date, product, highlight."""
     if not rows:
         return f'<p class="note">北京时间本周（截至 {formatting.month_day(as_of)}）暂无发布记录</p>'
     head = (
@@ -221,7 +222,8 @@ def render_page(data: ReportData, facts: HeadlineFacts, charts: Mapping[str, Cha
     ]
     if data.releases is not None:
         parts += [
-            f"<h2>图表 9：AI 产品发布汇总（北京时间本周，截至 {formatting.month_day(as_of)}）</h2>",
+            f"<h2>图表 9：AI 产品发布汇总（本周及其发布季，"
+            f"截至 {formatting.month_day(as_of)}）</h2>",
             releases_html(data.releases, as_of),
         ]
     body = "\n".join(parts)

@@ -106,12 +106,15 @@ def test_exhibit_9_only_with_release_events(report, tmp_path):
     assert "图表 9" not in report.html.read_text(encoding="utf-8")
     with_releases = build_warehouse(tmp_path / "wh" / "warehouse.duckdb", releases=True)
     page = build_report(AS_OF, tmp_path / "out", with_releases).html.read_text(encoding="utf-8")
-    assert "图表 9：AI 产品发布汇总（北京时间本周，截至 12/18）" in page
+    assert "图表 9：AI 产品发布汇总（本周及其发布季，截至 12/18）" in page
     assert (
-        "<tr><td>openai-12-days-08</td><td>12/16</td><td>12/17</td><td>ChatGPT 搜索</td>"
+        "<tr><td>day8</td><td>12/16</td><td>12/17</td><td>ChatGPT 搜索</td>"
         "<td>ChatGPT 搜索亮点</td></tr>"
     ) in page
-    assert "openai-12-days-07" not in page and "openai-12-days-10" not in page
+    # The season from its first landed day (day7, the week before), up to the as-of date;
+    # day labels, not ids.
+    assert "<td>day7</td>" in page and "<td>day10</td>" not in page
+    assert "openai-12-days" not in page
 
 
 def test_the_same_warehouse_gives_the_same_bytes(report, warehouse, tmp_path):

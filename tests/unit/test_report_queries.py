@@ -190,13 +190,14 @@ def test_downloads_count_no_day_after_the_as_of_date(con):
     assert {r["days_with_data"] for r in december.values()} == {17}
 
 
-def test_releases_of_the_beijing_week_up_to_the_as_of_date(con):
+def test_releases_of_the_week_and_its_season_up_to_the_as_of_date(con):
     rows = sql.run_query(con, sql.RELEASE_EVENTS, {"as_of": D("2024-12-18")})
     assert [(r["event"], r["pacific_date"], r["beijing_date"], r["product"]) for r in rows] == [
-        ("openai-12-days-08", D("2024-12-16"), D("2024-12-17"), "ChatGPT 搜索"),
-        ("openai-12-days-09", D("2024-12-17"), D("2024-12-18"), "DevDay"),
+        ("day7", D("2024-12-13"), D("2024-12-14"), "ChatGPT Projects"),
+        ("day8", D("2024-12-16"), D("2024-12-17"), "ChatGPT 搜索"),
+        ("day9", D("2024-12-17"), D("2024-12-18"), "DevDay"),
     ]
-    assert rows[0]["beijing_time"] == "02:00"
+    assert rows[1]["beijing_time"] == "02:00" and rows[1]["season"] == "openai-12-days"
 
 
 def test_a_missing_or_empty_warehouse_is_a_report_error(tmp_path):
