@@ -10,8 +10,8 @@
 --   percent between two complete consecutive weeks (else empty);
 --   days_with_data < 7 (is_complete_week false) marks a partial week: a site's first week
 --   (ideogram is tracked from 2024-07-11, MiniMax from 2024-09-22: see tracked_from) or a
---   week the provider has not fully published; is_final is false while Similarweb may
---   still revise the week (about ten days after it ends);
+--   week the provider has not fully published; is_final is false until the week was
+--   pulled after Similarweb released its last day (within 72 hours of the day's end);
 --   site_rank orders the sites by visits in the window's last week (then by visits over
 --   the window): the chart's legend order. top_n keeps the top_n sites (0: every site).
 --

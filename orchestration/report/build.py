@@ -20,6 +20,7 @@ from orchestration.report.data import DOWNLOAD_MONTHS, TRAFFIC_WEEKS, ReportData
 from orchestration.report.facts import HeadlineFacts, headline_facts
 from orchestration.report.page import (
     SOURCE_DOWNLOADS,
+    SOURCE_GPU,
     SOURCE_TRAFFIC,
     Chart,
     render_page,
@@ -35,6 +36,10 @@ TRAFFIC_TITLES = {
     "video": "图表 5：视频大模型网站访问量周度数据（单位：万次）",
 }
 DOWNLOADS_TITLE = "图表 6：国内头部大模型 App 下载量月度数据（单位：万次）"
+GPU_TITLES = {
+    "H100": "图表 7：NVIDIA H100 GPU 价格图（单位：美元）",
+    "A100": "图表 8：NVIDIA A100 GPU 价格图（单位：美元）",
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,14 @@ def report_charts(data: ReportData) -> dict[str, Chart]:
         source=SOURCE_DOWNLOADS,
         notes=[f"注：最近 {DOWNLOAD_MONTHS} 个月；前 {TOP_APPS} 名", *grid.notes],
     )
+    for family, title in GPU_TITLES.items():
+        rows = data.gpu[family]
+        result[f"gpu_prices_{family.lower()}"] = Chart(
+            title=title,
+            png=charts.gpu_chart(series.gpu_lines(rows)),
+            source=SOURCE_GPU,
+            notes=series.gpu_notes(rows),
+        )
     return result
 
 

@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from orchestration.report.fonts import cjk_font_family
-from orchestration.report.series import DownloadsGrid, Line
+from orchestration.report.series import DownloadsGrid, Line, PriceLine
 
 FIGSIZE = (10.0, 5.0)  # inches
 DPI = 120  # 1200 x 600 pixels
@@ -142,6 +142,38 @@ def _panel(axes, label: str) -> None:
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
     axes.set_axisbelow(True)
+
+
+CONDITION_COLOURS = {"new": "#1f77b4", "used": "#d62728"}  # blue new, red used, as the seed
+PRODUCT_STYLES = ("-", "--", ":", "-.")
+
+
+def gpu_chart(lines: Sequence[PriceLine]) -> bytes:
+    """Weekly prices in USD of a family's cards: blue new, red used, a line style per card."""
+    with matplotlib.rc_context(_style()):
+        figure = _figure()
+        if not lines:
+            _no_data(figure)
+            return _png(figure)
+        axes = figure.add_subplot()
+        products = list(dict.fromkeys(line.product for line in lines))
+        for line in lines:
+            style = PRODUCT_STYLES[products.index(line.product) % len(PRODUCT_STYLES)]
+            label = f"{line.product}（{'新品' if line.condition == 'new' else '二手'}）"
+            axes.plot(line.weeks, line.prices_usd, color=CONDITION_COLOURS.get(line.condition),
+                      linestyle=style, linewidth=1.8, label=label)  # fmt: skip
+        axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        axes.set_ylabel("美元")
+        axes.set_ylim(bottom=0)
+        axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+        axes.set_axisbelow(True)
+        axes.xaxis.set_major_locator(mdates.MonthLocator())
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        for label in axes.get_xticklabels():
+            label.set_rotation(45)
+            label.set_horizontalalignment("right")
+        figure.legend(loc="outside lower center", ncols=min(len(lines), 2), frameon=False)
+        return _png(figure)
 
 
 def downloads_chart(grid: DownloadsGrid) -> bytes:

@@ -11,7 +11,9 @@ from orchestration.report import sql
 from orchestration.report.sql import Row
 
 CATEGORIES = ("text", "image", "video")
+GPU_FAMILIES = ("H100", "A100")  # exhibits 7 and 8
 TRAFFIC_WEEKS = 52
+GPU_WEEKS = 52
 DOWNLOAD_MONTHS = 6
 
 
@@ -25,6 +27,7 @@ class ReportData:
     sectors: list[Row]
     traffic: dict[str, list[Row]]  # category -> site x week rows, every site
     downloads: list[Row]  # app x month rows, every app
+    gpu: dict[str, list[Row]]  # GPU family -> card x condition x week rows
     releases: list[Row] | None  # None: the warehouse has no marts.release_events
 
 
@@ -50,5 +53,11 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ReportDa
         downloads=sql.run_query(
             con, sql.APP_DOWNLOADS, {"as_of": as_of, "downloads_months": DOWNLOAD_MONTHS}
         ),
+        gpu={
+            family: sql.run_query(
+                con, sql.GPU_PRICES, {"as_of": as_of, "gpu_family": family, "gpu_weeks": GPU_WEEKS}
+            )
+            for family in GPU_FAMILIES
+        },
         releases=releases,
     )

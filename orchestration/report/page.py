@@ -45,6 +45,7 @@ ul.facts li { margin: .3em 0; }
 SOURCE_MARKET = "来源：compute-weekly（marts.stock_performance：行情，Wind 代码）"
 SOURCE_TRAFFIC = "来源：compute-weekly（marts.web_traffic_weekly：Similarweb 口径）"
 SOURCE_DOWNLOADS = "来源：compute-weekly（marts.app_downloads_monthly：七麦数据口径，App Store）"
+SOURCE_GPU = "来源：compute-weekly（marts.gpu_prices_weekly：Keepa 口径，Amazon 价格历史）"
 SOURCE_RELEASES = "来源：compute-weekly（marts.release_events：分析师维护的发布记录）"
 
 

@@ -130,3 +130,44 @@ def _incomplete_notes(rows: list[Row], top_n: int, months: list[dt.date]) -> lis
             for row in sorted(incomplete, key=lambda row: row["app_rank"]):
                 notes.append(f"注：{row['display_name']} {month:%Y-%m} 数据为非完全统计")
     return notes
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    """One card's weekly last price in USD in one condition (new, used), in week order."""
+
+    product: str
+    condition: str
+    weeks: list[dt.date]
+    prices_usd: list[float]
+
+
+def gpu_lines(rows: Iterable[Row]) -> list[PriceLine]:
+    """A line per card and condition, cards in id order, new before used."""
+    lines: dict[tuple[str, str], PriceLine] = {}
+    for row in sorted(
+        rows, key=lambda r: (r["product_id"], r["condition"] != "new", r["week_start"])
+    ):
+        if row["price_usd"] is None:
+            continue
+        key = (row["display_name"], row["condition"])
+        line = lines.setdefault(key, PriceLine(row["display_name"], row["condition"], [], []))
+        line.weeks.append(row["week_start"])
+        line.prices_usd.append(row["price_usd"])
+    return list(lines.values())
+
+
+def gpu_notes(rows: Iterable[Row]) -> list[str]:
+    """The colours, and the latest week's discount of the used card to the new, per card."""
+    latest = {
+        row["display_name"]: row
+        for row in sorted(rows, key=lambda r: r["product_id"])
+        if row["is_latest"] and row["discount_pct"] is not None
+    }
+    notes = ["注：蓝色代表新品售卖价格，红色代表二手商品价格（每周最后报价，美元）"]
+    if latest:
+        week = next(iter(latest.values()))["week_start"]
+        discounts = "，".join(f"{name} {row['discount_pct']:.2f}%" for name, row in latest.items())
+        span = formatting.week_span(week + dt.timedelta(days=6))
+        notes.append(f"注：最近一周（{span}）二手较新品折价：{discounts}")
+    return notes

@@ -27,10 +27,13 @@ EXHIBIT_1 = "exhibit_1_stock_performance"
 SECTOR_ROLLUP = "exhibit_1_sector_rollup"
 WEB_TRAFFIC = "exhibit_2_5_web_traffic_weekly"
 APP_DOWNLOADS = "exhibit_6_app_downloads_monthly"
+GPU_PRICES = "exhibit_7_8_gpu_prices_weekly"
 RELEASE_EVENTS = "exhibit_9_release_events"
 
 # The query files the report runs, and the one whose mart a warehouse may not have yet.
-REPORT_QUERIES = (EXHIBIT_1, SECTOR_ROLLUP, WEB_TRAFFIC, APP_DOWNLOADS, RELEASE_EVENTS)
+REPORT_QUERIES = (
+    EXHIBIT_1, SECTOR_ROLLUP, WEB_TRAFFIC, APP_DOWNLOADS, GPU_PRICES, RELEASE_EVENTS
+)  # fmt: skip
 OPTIONAL_TABLES = (("marts", "release_events"),)  # exhibit 9
 
 _VARIABLE = re.compile(r"getvariable\('([A-Za-z_][A-Za-z0-9_]*)'\)")

@@ -17,6 +17,9 @@ opens it too. Numbers are chosen so the expected values are exact:
   staging table holds December's days, through 12-17 and then 12-19 and 12-20, after the
   as-of date, which the monthly mart's December counts (as a warehouse built later would)
   and a report as of 12-18 must not;
+- GPU prices: the H100 PCIe card on amazon.com, new and used, weeks of 2024-12-02,
+  12-09 and 12-16 (not ended as of 12-18: its price must not show), used 15 % below
+  new in the week of 12-09; the A100 family has no price (its chart says so);
 - release events (optional): three OpenAI days around the week of 2024-12-16.
 """
 
@@ -32,12 +35,18 @@ import yaml
 from orchestration.settings import DBT_PROJECT_DIR
 
 MARTS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml"
+GPU_MARTS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "_marts_gpu_releases.yml"
 D = dt.date.fromisoformat
 
 
 def mart_columns() -> dict[str, list[tuple[str, str]]]:
     """Each mart's (column, type) as its contract declares them."""
-    models = yaml.safe_load(MARTS_YAML.read_text(encoding="utf-8"))["models"]
+    models = [
+        model
+        for path in (MARTS_YAML, GPU_MARTS_YAML)
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]
+        if "columns" in model and all("data_type" in column for column in model["columns"])
+    ]
     return {
         model["name"]: [(column["name"], column["data_type"]) for column in model["columns"]]
         for model in models
@@ -220,6 +229,28 @@ STG_APP_DOWNLOADS = [
 ]  # fmt: skip
 
 
+def _gpu(condition: str, week: str, price: float, discount: float) -> dict:
+    start = D(week)
+    return {
+        "product_id": "h100_pcie_80gb", "display_name": "NVIDIA H100 80GB PCIe",
+        "family": "H100", "condition": condition, "marketplace": "amazon.com",
+        "week_start": start, "currency": "USD", "last_price": price,
+        "last_price_date": start + dt.timedelta(days=6), "last_price_usd": price,
+        "min_price_usd": price, "max_price_usd": price, "new_to_used_discount": discount,
+        "days_with_price": 7,
+    }  # fmt: skip
+
+
+GPU_PRICES_WEEKLY = [
+    _gpu("new", "2024-12-02", 31_000.0, 0.2),
+    _gpu("used", "2024-12-02", 24_800.0, 0.2),
+    _gpu("new", "2024-12-09", 30_000.0, 0.15),
+    _gpu("used", "2024-12-09", 25_500.0, 0.15),
+    _gpu("new", "2024-12-16", 99_000.0, 0.5),  # the week in progress on 12-18
+    _gpu("used", "2024-12-16", 49_500.0, 0.5),
+]
+
+
 def _release(event: str, pacific: str, beijing: str, product: str, zh: str | None) -> dict:
     return {
         "event_id": event, "vendor": "OpenAI", "product": product, "product_zh": zh,
@@ -269,6 +300,7 @@ def build_warehouse(path: Path, *, releases: bool = False) -> Path:
         "web_traffic_weekly": WEB_TRAFFIC_WEEKLY,
         "app_downloads_weekly": [],
         "app_downloads_monthly": APP_DOWNLOADS_MONTHLY,
+        "gpu_prices_weekly": GPU_PRICES_WEEKLY,
     }
     with duckdb.connect() as con:
         con.execute(f"attach '{path}' as wh (storage_version 'v1.0.0')")

@@ -22,7 +22,10 @@ from orchestration.settings import WAREHOUSE_ENV
 from tests.unit.report_warehouse import build_warehouse
 
 AS_OF = dt.date(2024, 12, 18)
-CHARTS = ["web_traffic_text", "web_traffic_image", "web_traffic_video", "app_downloads_monthly"]
+CHARTS = [
+    "web_traffic_text", "web_traffic_image", "web_traffic_video", "app_downloads_monthly",
+    "gpu_prices_h100", "gpu_prices_a100",
+]  # fmt: skip
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -40,7 +43,7 @@ def report(warehouse, tmp_path_factory):
     return build_report(AS_OF, tmp_path_factory.mktemp("out"), warehouse)
 
 
-def test_the_report_is_one_page_and_four_charts(report):
+def test_the_report_is_one_page_and_six_charts(report):
     out = report.html.parent
     assert report.html == out / "weekly-report-2024-12-18.html"
     assert list(report.charts) == CHARTS
@@ -52,7 +55,7 @@ def test_the_report_is_one_page_and_four_charts(report):
 def test_the_page_is_self_contained(report):
     page = report.html.read_text(encoding="utf-8")
     images = re.findall(r'<img [^>]*src="([^"]*)"', page)
-    assert len(images) == 4 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert len(images) == 6 and all(src.startswith("data:image/png;base64,") for src in images)
     assert not re.search(r"<(script|link|iframe)\b", page)
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
     assert "@import" not in page
@@ -160,6 +163,7 @@ def test_the_asset_is_weekly_single_run_and_built_on_the_marts():
         dg.AssetKey(["marts", "sector_performance_daily"]),
         dg.AssetKey(["marts", "web_traffic_weekly"]),
         dg.AssetKey(["marts", "app_downloads_monthly"]),
+        dg.AssetKey(["marts", "gpu_prices_weekly"]),
         dg.AssetKey(["marts", "release_events"]),
         dg.AssetKey(["seeds", "watchlist"]),
         dg.AssetKey(["seeds", "sites"]),
@@ -354,3 +358,19 @@ def test_a_report_holds_nothing_from_after_its_as_of_date(tmp_path):
     exhibit_1 = html.split("<h2>图表 1")[1].split("<h2>")[0]
     assert "-4.00%" in exhibit_1 and "50.00%" not in exhibit_1  # NVDA.O's week on the 19th
     assert "含报告日后" not in html and "统计至 12/17" in html
+
+
+def test_the_exhibits_come_in_the_seeds_order_with_exhibits_7_and_8(tmp_path):
+    warehouse = build_warehouse(tmp_path / "wh.duckdb", releases=True)
+    html = build_report(AS_OF, tmp_path / "out", warehouse).html.read_text("utf-8")
+    headings = re.findall(r"<h[23]>(图表 [0-9-]+|板块表现)", html)
+    assert headings == [
+        "图表 1", "板块表现", "图表 2-3", "图表 4", "图表 5", "图表 6", "图表 7", "图表 8", "图表 9"
+    ]  # fmt: skip
+    exhibit_7 = html.split("<h3>图表 7")[1].split("<h3>")[0]
+    # the last week ended by 12-18 (12-09..15), not the week in progress
+    assert "最近一周（1209-1215）二手较新品折价：NVIDIA H100 80GB PCIe 15.00%" in exhibit_7
+    assert "蓝色代表新品售卖价格，红色代表二手商品价格" in exhibit_7
+    assert "Keepa" in exhibit_7
+    exhibit_8 = html.split("<h3>图表 8")[1].split("<h3>")[0]
+    assert "折价" not in exhibit_8  # no A100 price: the chart says 暂无数据
