@@ -101,7 +101,8 @@ def build_report(
     chart_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, chart in chart_set.items():
-        written[name] = write_atomically(chart_dir / f"{name}.png", chart.png)
+        png = charts.standalone_png(chart.png, chart.title, chart.source)
+        written[name] = write_atomically(chart_dir / f"{name}.png", png)
     page = render_page(data, facts, chart_set)
     html = write_atomically(out / f"weekly-report-{as_of.isoformat()}.html", page.encode("utf-8"))
     return ReportFiles(as_of=as_of, html=html, charts=written, facts=facts)

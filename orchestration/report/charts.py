@@ -2,8 +2,9 @@
 global figure state).
 
 Deterministic for the same data: fixed size and resolution, the bundled CJK font only,
-and no Software tag or timestamp in the PNG. Charts carry no title (the page and the
-analyst's document do, as in the seed report); the y axis is in 万次.
+and no Software tag or timestamp in the PNG. The charts the page embeds carry no title
+(the page prints it above, as in the seed report); the standalone files under
+`reports/<date>/` carry their exhibit title and source (`standalone_png`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-from orchestration.report.fonts import cjk_font_family
+from orchestration.report.fonts import cjk_font_family, font_path
 from orchestration.report.series import DownloadsGrid, Line, PriceLine
 
 FIGSIZE = (10.0, 5.0)  # inches
@@ -49,6 +51,30 @@ def _png(figure: Figure) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+TITLE_BAND, SOURCE_BAND = 48, 34  # pixels above and below a standalone chart
+
+
+def standalone_png(png: bytes, title: str, source: str) -> bytes:
+    """A chart as its own file: the drawn chart with its exhibit title above and its source
+    below, in the report's font (the page prints both around the chart instead), and the
+    title in the PNG's Title text too. Composed with Pillow, not drawn again."""
+    chart = Image.open(io.BytesIO(png)).convert("RGB")
+    width, height = chart.size
+    framed = Image.new("RGB", (width, TITLE_BAND + height + SOURCE_BAND), "white")
+    framed.paste(chart, (0, TITLE_BAND))
+    draw = ImageDraw.Draw(framed)
+    path = str(font_path())
+    draw.text((16, 12), title, fill="#222222", font=ImageFont.truetype(path, 22))
+    draw.text(
+        (16, TITLE_BAND + height + 8), source, fill="#666666", font=ImageFont.truetype(path, 14)
+    )
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Title", title)
+    buffer = io.BytesIO()
+    framed.save(buffer, format="PNG", pnginfo=info)
     return buffer.getvalue()
 
 

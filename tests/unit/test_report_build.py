@@ -4,6 +4,7 @@ time; the command line and the Dagster asset."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import struct
@@ -49,7 +50,22 @@ def test_the_report_is_one_page_and_six_charts(report):
     assert list(report.charts) == CHARTS
     for name, path in report.charts.items():
         assert path == out / "2024-12-18" / f"{name}.png"
-        assert png_size(path.read_bytes()) == charts.PIXELS == (1200, 600)
+        # the chart, with its title above and its source below
+        assert png_size(path.read_bytes()) == (1200, 600 + charts.TITLE_BAND + charts.SOURCE_BAND)
+    page = report.html.read_text(encoding="utf-8")
+    for src in re.findall(r'<img [^>]*src="data:image/png;base64,([^"]*)"', page):
+        assert png_size(base64.b64decode(src)) == charts.PIXELS == (1200, 600)
+
+
+def test_a_standalone_chart_carries_its_exhibit_title_and_source(report):
+    from PIL import Image
+
+    with Image.open(report.charts["gpu_prices_h100"]) as image:
+        assert image.text["Title"] == "图表 7：NVIDIA H100 GPU 价格图（单位：美元）"
+        band = image.crop((0, 0, 1200, charts.TITLE_BAND)).convert("L")
+        source = image.crop((0, image.height - charts.SOURCE_BAND, 1200, image.height))
+    assert band.getextrema()[0] < 100  # dark title text drawn in the band above
+    assert source.convert("L").getextrema()[0] < 160  # and the source below
 
 
 def test_the_page_is_self_contained(report):
