@@ -76,12 +76,29 @@ def test_the_headline_names_the_seed_s_movers(report):
 
 def test_the_charts_are_embedded_and_written_as_images_of_the_expected_size(report):
     page = report.html.read_text(encoding="utf-8")
-    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 4
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 6
     assert "非完全统计" in page
+    framed = (charts.PIXELS[0], charts.PIXELS[1] + charts.TITLE_BAND + charts.SOURCE_BAND)
     for path in report.charts.values():
         assert path.stat().st_size > 10_000, path
         with Image.open(io.BytesIO(path.read_bytes())) as image:
-            assert (image.format, image.size) == ("PNG", charts.PIXELS), path
+            assert (image.format, image.size) == ("PNG", framed), path
+
+
+def test_the_report_as_of_the_seed_s_date_has_the_seed_s_exhibits_in_order(report):
+    page = report.html.read_text(encoding="utf-8")
+    headings = re.findall(r"<h[23]>(图表 [0-9-]+|板块表现)", page)
+    assert headings == [
+        "图表 1", "板块表现", "图表 2-3", "图表 4", "图表 5", "图表 6", "图表 7", "图表 8", "图表 9"
+    ]  # fmt: skip
+    exhibit_9 = page.split("<h2>图表 9")[1]
+    days = re.findall(r"<tr><td>(day\d+)</td><td>([\d/]+)</td><td>([\d/]+)</td>", exhibit_9)
+    assert days == [
+        ("day1", "12/5", "12/6"), ("day2", "12/6", "12/7"), ("day3", "12/9", "12/10"),
+        ("day4", "12/10", "12/11"), ("day5", "12/11", "12/12"), ("day6", "12/12", "12/13"),
+        ("day7", "12/13", "12/14"), ("day8", "12/16", "12/17"), ("day9", "12/17", "12/18"),
+    ]  # fmt: skip
+    assert "统计至 12/18）" in page  # the month in progress, up to the as-of date
 
 
 def test_the_sector_rollup_at_the_week_s_end_is_the_weekly_mart(demo_year):
