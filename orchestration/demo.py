@@ -29,6 +29,8 @@ from orchestration.settings import PROJECT_ROOT
 STEP_END = re.compile(r" - (?P<step>[\w.]+) - (?P<event>STEP_SUCCESS|STEP_FAILURE) - (?P<msg>.*)")
 CHECK_FAILED = re.compile(r"ASSET_CHECK_EVALUATION - (?P<msg>Asset check '.+' on '.+' failed.*)")
 LOG_LINE = re.compile(r" - dagster - (?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) - (?P<rest>.*)")
+STEP_RETRY = re.compile(r" - (?P<step>[\w.]+) - STEP_UP_FOR_RETRY - .*(?P<when>retry in .+?)\.?$")
+STEP_TIME = re.compile(r" in ((?:\d+m)?[\d.]+m?s)\.?$")  # 207ms, 1.71s, 1m25s
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -39,12 +41,28 @@ class Progress:
     out: TextIO
     notes: dict[str, int] = field(default_factory=dict)  # a note's shape -> how many
     problems: list[str] = field(default_factory=list)
+    failure: list[str] | None = None  # a failed step's error lines, until its stack trace
 
     def read(self, line: str) -> None:
+        if self.failure is not None:
+            logged = LOG_LINE.search(line) is not None
+            if not logged and line.strip() != "Stack Trace:":
+                self.failure += [line.strip()] if line.strip() else []
+                return
+            reason, self.failure = self.failure, None
+            if reason:  # the exception's own line is the last before its stack trace
+                self.problem(reason[-1])
+            if not logged:
+                return
         if step := STEP_END.search(line):
             mark = "ok  " if step["event"] == "STEP_SUCCESS" else "FAILED"
-            took = re.search(r" in ([\d.]+\s*m?s)", step["msg"])
+            took = STEP_TIME.search(step["msg"])
             self.say(f"  {mark} {step['step']}" + (f" ({took[1]})" if took else ""))
+            if step["event"] == "STEP_FAILURE":
+                self.failure = []
+            return
+        if retry := STEP_RETRY.search(line):  # else minutes of silence while it waits
+            self.say(f"  retry {retry['step']}: failed, {retry['when']}")
             return
         if check := CHECK_FAILED.search(line):
             self.problem(check["msg"].split(". Description")[0])
