@@ -39,6 +39,7 @@ import dagster as dg
 from orchestration import object_store
 from orchestration.datasets import RawDataset
 from orchestration.feeds import feed_specs
+from orchestration.feeds.lib.base import FeedConfigError
 from orchestration.feeds.lib.http import is_transient
 from orchestration.feeds.lib.spec import FeedSpec
 from orchestration.ingest import Landed, ingest
@@ -180,7 +181,10 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
         retry_policy=pull_retry_policy(),
     )
     def raw_feed_asset(context: dg.AssetExecutionContext) -> Iterator:
-        source = getattr(context.resources, feed.resource_key).build()
+        try:
+            source = getattr(context.resources, feed.resource_key).build()
+        except FeedConfigError as exc:  # a setting to fix: waiting will not help
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
         root = context.resources.landing_zone.path()
         if not isinstance(root, Path):  # fail now, naming the bucket, not on the first write
             try:

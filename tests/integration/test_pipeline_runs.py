@@ -289,3 +289,16 @@ def test_a_backfill_that_failed_partway_resumes_where_it_stopped(workspace):
     assert resumed.success
     assert feed.fetched == ["2024-12-16"], "the published weeks are not fetched again"
     assert partition_file(workspace.raw, "market_bars", dt.date(2024, 12, 16)).exists()
+
+
+def test_a_feed_setting_to_fix_fails_at_once_without_retries(workspace, tmp_path, monkeypatch):
+    """A csv folder that does not exist will not appear by waiting: no retry."""
+    monkeypatch.setenv("COMPUTE_WEEKLY_RETRY_DELAY", "1")
+    missing = str(tmp_path / "no-such-folder")
+    with pipeline_env(workspace, MARKET_FEED="csv", MARKET_CSV_DIR=missing):
+        result = materialize_range("2024-12-16", "2024-12-16", selection=MARKET_RAW)
+    assert not result.success
+    kinds = [event.event_type for event in result.all_events]
+    assert dg.DagsterEventType.STEP_UP_FOR_RETRY not in kinds
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert f"MARKET_CSV_DIR={missing!r} is not a directory" in str(failure.event_specific_data)
