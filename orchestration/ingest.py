@@ -44,7 +44,8 @@ class Landed:
 
     window: DateWindow
     published: bool
-    rows: dict[str, int] = field(default_factory=dict)  # per dataset landed
+    rows: dict[str, int] = field(default_factory=dict)  # per dataset published
+    pulled: dict[str, int] = field(default_factory=dict)  # per dataset pulled, published or not
     findings: list[Finding] = field(default_factory=list)
     notes: tuple[str, ...] = ()
     paths: dict[str, Root] = field(default_factory=dict)  # published or rejected files
@@ -99,6 +100,7 @@ def ingest(
     tables: dict[str, pa.Table] = {}
     landed = Landed(window=window, published=False, notes=tuple(batch.notes), cost=dict(batch.cost))
     for name, (dataset, rows) in pulled.items():
+        landed.pulled[name] = len(rows)
         try:
             tables[name] = build_partition_table(
                 dataset, rows, window, source=feed.kind, source_ref=batch.source_ref,

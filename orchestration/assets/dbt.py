@@ -16,13 +16,17 @@ Isolation of bad data: if a raw week failed an ERROR check earlier in the same r
 was not published), the build leaves out everything built on that source, and dbt skips
 what is built on a model whose test fails; those marts keep their previous rows while
 the others are rebuilt, then the step fails, naming the checks. A failed dbt test shows a
-sample of its failing rows (its compiled query, run again once dbt is done), so the
-problem is visible without running SQL.
+sample of its failing rows (its compiled query, run again once dbt is done): their keys
+(the tested model's one-row-per columns) and the values tested, so the problem is visible,
+and which rows have it, without running SQL. dbt's not_null and relationships return the
+whole failing rows for this (`dbt_project/macros/not_null_rows.sql`,
+`dbt_project/tests/generic/relationships.sql`).
 
 dbt builds in a private file; once it is done, the build is published over the file
 analysts read (`orchestration.warehouse`), so a reader never waits and never sees a mix.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -134,8 +138,59 @@ def built_on(key: dg.AssetKey) -> str:
     return f"{key.path[-1]}+"
 
 
-def _failing_sample(test_sql: str) -> str | None:
-    """The first rows a failed dbt test returns, as a markdown table."""
+def _tested_node(test: Mapping[str, Any]) -> str | None:
+    """The model, seed or source a dbt test tests."""
+    parents = test.get("depends_on", {}).get("nodes") or []
+    return test.get("attached_node") or (parents[0] if len(parents) == 1 else None)
+
+
+def _test_parts(test: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any], str | None]:
+    """A test's kind (`not_null`, ...), arguments and column (None for a model's test)."""
+    metadata = test.get("test_metadata") or {}
+    kwargs = metadata.get("kwargs") or {}
+    return metadata.get("name"), kwargs, kwargs.get("column_name") or test.get("column_name")
+
+
+def model_keys(manifest: Mapping[str, Any], node_id: str) -> list[str]:
+    """The columns that identify a row of a model, seed or source: those of its one-row-
+    per test (`unique_combination_of_columns`), else its `unique` column; [] if neither."""
+    unique: list[str] = []
+    for test in manifest["nodes"].values():
+        if test["resource_type"] != "test" or _tested_node(test) != node_id:
+            continue
+        kind, kwargs, column = _test_parts(test)
+        if kind == "unique_combination_of_columns":
+            return list(kwargs.get("combination") or [])
+        if kind == "unique" and column and not unique:
+            unique = [column]
+    return unique
+
+
+def sample_columns(manifest: Mapping[str, Any], test_id: str, returned: list[str]) -> list[str]:
+    """The columns of a failed test's sample, out of those it returned: the keys of the
+    tested model's rows and the values tested, so a row is named, not a wall of columns;
+    all of them, keys first, when it returned no tested column (a row-level expression
+    naming none) or no row of the model (a count per duplicated key, a lag)."""
+    test = manifest["nodes"][test_id]
+    kind, kwargs, column = _test_parts(test)
+    node = _tested_node(test)
+    keys = [c for c in (model_keys(manifest, node) if node else []) if c in returned]
+    if column:
+        tested = [column]
+    elif kind == "expression_is_true":
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(kwargs.get("expression", ""))))
+        tested = [c for c in returned if c in words]
+    else:
+        tested = []
+    tested = [c for c in tested if c in returned]
+    if keys and tested:
+        return keys + [c for c in tested if c not in keys]
+    return keys + [c for c in returned if c not in keys]
+
+
+def _failing_sample(test_sql: str, test_id: str) -> str | None:
+    """The first rows a failed dbt test returns, as a markdown table of their keys and
+    the values tested (`sample_columns`)."""
     try:
         with duckdb.connect(str(build_warehouse_path()), read_only=True) as con:
             if not isinstance(raw_dir(), Path):  # a source's test reads the landing zone
@@ -145,7 +200,8 @@ def _failing_sample(test_sql: str) -> str | None:
             rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     except duckdb.Error:
         return None
-    return sample_table(rows) if rows else None
+    shown = sample_columns(MANIFEST, test_id, names)
+    return sample_table([{c: row[c] for c in shown} for row in rows]) if rows else None
 
 
 def test_id(result: dg.AssetCheckResult) -> str:
@@ -166,7 +222,7 @@ def _with_failing_rows(
     }
     for result in results:
         sql = compiled.get(test_id(result))
-        sample = _failing_sample(sql) if sql else None
+        sample = _failing_sample(sql, test_id(result)) if sql else None
         if sample:
             result = result.with_metadata(
                 {**result.metadata, "failing rows sample": dg.MetadataValue.md(sample)}
@@ -274,8 +330,12 @@ def build(
         )
 
 
+# dbt's manifest with readable test names (`dbt_check_names`), as the assets are built.
+MANIFEST = readable_manifest(dbt_project.manifest_path)
+
+
 @dbt_assets(
-    manifest=readable_manifest(dbt_project.manifest_path),
+    manifest=MANIFEST,
     project=dbt_project,
     dagster_dbt_translator=translator,
     partitions_def=weekly_partitions,

@@ -8,12 +8,15 @@ entity rather than week by week. A feed whose first week needs earlier data
 (`FeedSpec.lead_in_weeks`: the FX rate a holiday carries) also lands the weeks before
 the run's first where none was published.
 
-What the UI shows: Dagster records the step's result on every partition of the run, with
-one set of metadata (it has no public way to give each partition its own, dagster-io/
-dagster#18123), so that result carries the run's totals, and the asset then records each
-week's own materialization after it (its rows, its file, published or rejected, its
-notes): the latest materialization of a week, which the UI shows, is that week's. One
-asset check result per data-quality rule covers the run.
+What the UI shows: one run lands many weeks (a single-run backfill), and each week's
+partition records that week's own facts: its rows (`dagster/row_count`), its file, whether
+it was published or rejected (and by which rules), its notes, its checks' results and
+what its pull cost. They are given per partition with `context.add_asset_metadata(...,
+partition_key=...)`, so the step's one result per dataset carries nothing shared that
+Dagster would copy onto every partition. The run's totals (every window in one table)
+are in the run's log. A lead-in week, not one of the run's partitions, is recorded by an
+`AssetMaterialization` of its own. One asset check result per data-quality rule covers
+the run's weeks (Dagster attaches it to the run's last materialization).
 
 Re-executing a run that failed partway (Dagster's "re-execute from failure") resumes it:
 the weeks the first attempt published are not fetched again, the rest are. A pull that
@@ -33,6 +36,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -43,9 +47,15 @@ from orchestration.feeds.lib.base import FeedConfigError
 from orchestration.feeds.lib.http import is_transient
 from orchestration.feeds.lib.spec import FeedSpec
 from orchestration.ingest import Landed, ingest
-from orchestration.landing import ResponseStore, Root, published_at
+from orchestration.landing import (
+    ResponseStore,
+    Root,
+    partition_file,
+    published_at,
+    read_partition,
+)
 from orchestration.partitions import DateWindow, WeekWindow, weekly_partitions
-from orchestration.quality.audit import not_evaluated, report
+from orchestration.quality.audit import Finding, not_evaluated, report
 from orchestration.quality.rules import rules_of
 
 RETRY_DELAY_ENV = "COMPUTE_WEEKLY_RETRY_DELAY"
@@ -77,18 +87,35 @@ def _column_schema(dataset: RawDataset) -> dg.TableSchema:
     )
 
 
-def _summary(name: str, landed: list[Landed]) -> str:
-    lines = ["| window | rows | outcome | notes |", "|---|---:|---|---|"]
+def outcome(item: Landed) -> str:
+    """What became of a week: published, resumed or rejected (and by which rules)."""
+    if item.resumed:
+        return "published by the attempt resumed (not fetched again)"
+    if item.published:
+        return "published"
+    rules = sorted({f"{f.dataset}.{f.rule.name}" for f in item.rejected_by})
+    return "rejected, the previous partition stays: " + ", ".join(rules)
+
+
+def run_summary(datasets: tuple[RawDataset, ...], landed: list[Landed]) -> str:
+    """Every window of a run in one table, with its totals, for the run's log: the facts
+    no single partition carries (each carries its own week's)."""
+    names = [dataset.name for dataset in datasets]
+    lines = [" | ".join(["window", *names, "outcome"])]
     for item in landed:
-        outcome = (
-            "published"
-            if item.published
-            else "rejected: "
-            + ", ".join(sorted({f"{f.dataset}.{f.rule.name}" for f in item.rejected_by}))
-        )
-        notes = "<br>".join(item.notes)
-        rows = item.rows.get(name, "")
-        lines.append(f"| {item.window.start}..{item.window.end} | {rows} | {outcome} | {notes} |")
+        rows = [str(item.rows.get(name, item.pulled.get(name, "-"))) for name in names]
+        lines.append(" | ".join([f"{item.window.start}..{item.window.end}", *rows, outcome(item)]))
+    cost: dict[str, float] = {}
+    for item in landed:
+        for name, value in item.cost.items():
+            cost[name] = cost.get(name, 0) + value
+    published = sum(item.published for item in landed)
+    rows = ", ".join(f"{name} {sum(i.rows.get(name, 0) for i in landed)}" for name in names)
+    lines.append(
+        f"{published} window(s) published, {len(landed) - published} rejected; rows "
+        f"published: {rows}"
+        + "".join(f"; {name} {value:g}" for name, value in sorted(cost.items()))
+    )
     return "\n".join(lines)
 
 
@@ -105,30 +132,53 @@ def lead_in_windows(feed: FeedSpec, root: Root, first: WeekWindow) -> list[WeekW
     return weeks
 
 
-def week_materializations(
-    datasets: tuple[RawDataset, ...], item: Landed, kind: str
-) -> Iterator[dg.AssetMaterialization]:
-    """One materialization per dataset of a week: that week's own facts."""
+def _checks_table(findings: list[Finding]) -> str:
+    lines = ["| check | severity | result |", "|---|---|---|"]
+    for finding in findings:
+        result = "passed" if finding.passed else f"{len(finding.failing)} failing row(s)"
+        lines.append(f"| {finding.rule.name} | {finding.severity.value} | {result} |")
+    return "\n".join(lines)
+
+
+def week_metadata(
+    dataset: RawDataset, item: Landed, kind: str, *, with_cost: bool
+) -> dict[str, Any]:
+    """The metadata of one dataset's materialization for one window: that window's own
+    facts (rows, file, outcome, notes, its checks' results and, on the feed's first
+    dataset, what its pull cost), never the run's."""
+    if dataset.name not in item.paths and dataset.name not in item.rows:
+        return {"feed": kind, "outcome": f"the {kind} feed gives no {dataset.name}"}
+    metadata: dict[str, Any] = {}
     if item.published:
-        outcome = "published"
+        metadata["dagster/row_count"] = item.rows.get(dataset.name, 0)
     else:
-        rules = sorted({f"{f.dataset}.{f.rule.name}" for f in item.rejected_by})
-        outcome = "rejected (the previous partition stays): " + ", ".join(rules)
+        metadata["rows rejected"] = item.pulled.get(dataset.name, 0)
+    metadata["outcome"] = outcome(item)
+    metadata["feed"] = kind
+    path = item.paths.get(dataset.name)
+    if path is not None:
+        label = "location" if item.published else "rejected pull kept at"
+        metadata[label] = dg.MetadataValue.path(str(path))
+    metadata["notes"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in item.notes) or "none")
+    findings = [finding for finding in item.findings if finding.dataset == dataset.name]
+    if findings:
+        failed = sorted(finding.rule.name for finding in findings if not finding.passed)
+        metadata["checks failed"] = ", ".join(failed) or "none"
+        metadata["checks"] = dg.MetadataValue.md(_checks_table(findings))
+    if with_cost:
+        metadata.update({f"cost: {name}": value for name, value in sorted(item.cost.items())})
+    return metadata
+
+
+def resumed_week(datasets: tuple[RawDataset, ...], root: Root, window: DateWindow) -> Landed:
+    """A week the attempt resumed had published, as its files are now."""
+    item = Landed(window=window, published=True, resumed=True)
     for dataset in datasets:
-        if dataset.name not in item.paths and dataset.name not in item.rows:
-            continue  # the feed gives none of it
-        path = item.paths.get(dataset.name)
-        yield dg.AssetMaterialization(
-            asset_key=raw_key(dataset),
-            partition=item.window.key,
-            metadata={
-                "dagster/row_count": item.rows.get(dataset.name, 0),
-                "feed": kind,
-                "outcome": outcome,
-                **({"location": dg.MetadataValue.path(str(path))} if path is not None else {}),
-                "notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in item.notes) or "none"),
-            },
-        )
+        table = read_partition(root, dataset.name, window.start) if dataset.partitioned else None
+        if table is not None:
+            item.rows[dataset.name] = table.num_rows
+            item.paths[dataset.name] = partition_file(root, dataset.name, window.start)
+    return item
 
 
 def resumed_run_start(context: dg.AssetExecutionContext) -> dt.datetime | None:
@@ -221,7 +271,7 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
                 context.log.info(
                     f"{feed.asset_name} {window.key}: published by the attempt resumed"
                 )
-                landed.append(Landed(window=window, published=True, resumed=True))
+                landed.append(resumed_week(feed.datasets, root, window))
                 continue
             try:
                 item = ingest(
@@ -245,30 +295,33 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
                 )
             landed.append(item)
 
-        cost: dict[str, float] = {}
-        for item in landed:
-            for name, value in item.cost.items():
-                cost[name] = cost.get(name, 0) + value
+        if partitions:  # each week's facts on its own partition, before the result
+            run_weeks = {window.key for window in windows}
+            for item in landed:
+                for dataset in feed.datasets:
+                    metadata = week_metadata(
+                        dataset, item, source.kind, with_cost=dataset is feed.datasets[0]
+                    )
+                    if item.window.key in run_weeks:
+                        context.add_asset_metadata(
+                            metadata, asset_key=raw_key(dataset), partition_key=item.window.key
+                        )
+                    else:  # a lead-in week: not one of the run's partitions
+                        yield dg.AssetMaterialization(
+                            asset_key=raw_key(dataset), partition=item.window.key, metadata=metadata
+                        )
+            context.log.info(
+                f"{feed.asset_name}, the run's windows:\n{run_summary(feed.datasets, landed)}"
+            )
         for dataset in feed.datasets:
             provided = [item for item in landed if dataset.name in item.paths or item.resumed]
             yield dg.MaterializeResult(
                 asset_key=raw_key(dataset),
-                metadata={
-                    "rows landed by the run" if partitions else "dagster/row_count": sum(
-                        item.rows.get(dataset.name, 0) for item in landed
-                    ),
-                    "feed": source.kind,
-                    "windows published": sum(item.published for item in provided),
-                    "windows rejected": sum(not item.published for item in provided),
-                    "location": dg.MetadataValue.path(str(root / dataset.name)),
-                    "landed": dg.MetadataValue.md(_summary(dataset.name, provided)),
-                    "notes": sum(len(item.notes) for item in provided),
-                    **(
-                        {f"cost: {name}": value for name, value in sorted(cost.items())}
-                        if dataset is feed.datasets[0]
-                        else {}
-                    ),
-                },
+                metadata=None
+                if partitions
+                else week_metadata(
+                    dataset, landed[0], source.kind, with_cost=dataset is feed.datasets[0]
+                ),
             )
             findings = [f for item in landed for f in item.findings if f.dataset == dataset.name]
             for rule in rules_of(dataset):
@@ -282,10 +335,6 @@ def build_raw_asset(feed: FeedSpec) -> dg.AssetsDefinition:
                         else "not evaluated: the pull broke the contract"
                     )
                     yield not_evaluated(raw_key(dataset), rule, reason)
-        if partitions:  # after the result: each week's latest materialization is its own
-            for item in landed:
-                if not item.resumed:
-                    yield from week_materializations(feed.datasets, item, source.kind)
 
     return raw_feed_asset
 

@@ -165,6 +165,8 @@ def test_a_failing_dbt_test_shows_its_failing_rows_and_skips_what_depends_on_it(
         and e.check_name == "site_id_in_sites"
     ]  # fmt: skip
     assert not relationship.passed
-    assert "not_a_tracked_site" in relationship.metadata["failing rows sample"].value
+    sample = relationship.metadata["failing rows sample"].value.splitlines()
+    assert sample[0] == "| site_id | visit_date |"  # the failing rows' keys
+    assert sample[2] == "| not_a_tracked_site | 2024-12-09 |"
     assert TRAFFIC not in materialized(result)
     assert STOCK in materialized(result)
