@@ -3,8 +3,8 @@
 `weekly_report` is weekly-partitioned like the feeds and marts, with a single-run backfill
 policy: a run over a range of weeks renders every week's report in one step (shared among
 worker processes, one per CPU, when the range is long: `orchestration.report.batch`).
-Each week's report is as of the week's last landed session (the latest `as_of_date` in
-marts.stock_performance within the week): Friday's close for a past week, the latest
+Each week's report is as of the last day within the week that every exchange's landed
+data reaches (`report.sql.last_session_in`): Friday's close for a past week, the latest
 close for the week in progress, so the mid-week refresh gives a mid-week report. A week
 with no market data yet is reported in the metadata, not a failure.
 

@@ -23,6 +23,7 @@ class ReportData:
 
     as_of: dt.date
     data_through: dt.date  # the last market session on or before `as_of`
+    feeds_through: dict[str, dt.date | None]  # each feed's newest day on or before `as_of`
     exhibit_1: list[Row]
     sectors: list[Row]
     traffic: dict[str, list[Row]]  # category -> site x week rows, every site
@@ -40,6 +41,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ReportDa
     return ReportData(
         as_of=as_of,
         data_through=sql.last_market_session(con, as_of),
+        feeds_through=sql.newest_dates(con, as_of),
         exhibit_1=sql.run_query(con, sql.EXHIBIT_1, {"as_of": as_of}),
         sectors=sql.run_query(con, sql.SECTOR_ROLLUP, {"as_of": as_of}),
         traffic={

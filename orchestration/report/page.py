@@ -47,6 +47,13 @@ SOURCE_TRAFFIC = "来源：compute-weekly（marts.web_traffic_weekly：Similarwe
 SOURCE_DOWNLOADS = "来源：compute-weekly（marts.app_downloads_monthly：七麦数据口径，App Store）"
 SOURCE_GPU = "来源：compute-weekly（marts.gpu_prices_weekly：Keepa 口径，Amazon 价格历史）"
 SOURCE_RELEASES = "来源：compute-weekly（marts.release_events：分析师维护的发布记录）"
+# The feeds besides market data the header dates, by their names in `sql.NEWEST`.
+FEED_NAMES = {
+    "FX": "汇率",
+    "web traffic": "网站访问量",
+    "app downloads": "App 下载量",
+    "GPU prices": "GPU 价格",
+}
 
 
 @dataclass(frozen=True)
@@ -202,6 +209,22 @@ def releases_html(rows: Sequence[Row], as_of: dt.date) -> str:
     )
 
 
+def feeds_through_html(feeds_through: Mapping[str, dt.date | None], as_of: dt.date) -> str:
+    """The newest day of each feed besides market data that the report counts, so a reader
+    sees how far each exhibit's data reaches; empty when the warehouse dates none."""
+    days = [
+        f"{name} {day.isoformat()}"
+        for feed, name in FEED_NAMES.items()
+        if (day := feeds_through.get(feed)) is not None
+    ]
+    if not days:
+        return ""
+    return (
+        f'<p class="meta">其余数据截至：{"，".join(days)}；'
+        f"均不含 {as_of.isoformat()} 之后的数据</p>"
+    )
+
+
 def render_page(data: ReportData, facts: HeadlineFacts, charts: Mapping[str, Chart]) -> str:
     """The whole page as a string (UTF-8 HTML5)."""
     as_of = data.as_of
@@ -212,6 +235,7 @@ def render_page(data: ReportData, facts: HeadlineFacts, charts: Mapping[str, Cha
         f'<p class="meta">本周：{span}（{as_of:%Y-%m-%d} {_weekday(as_of)}）；'
         f"行情数据截至 {data.data_through.isoformat()}；"
         "数据取自 compute-weekly 数据仓库，各项均截至该日或此前最近的完整周期</p>",
+        feeds_through_html(data.feeds_through, as_of),
         "<h2>投资要点</h2>",
         facts_html(facts),
         f"<h2>图表 1：算力股价本周复盘（{span}）</h2>",

@@ -119,26 +119,89 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
-    """Raise `ReportError` unless the warehouse has the marts and market data by `as_of`."""
+    """Raise `ReportError` unless the warehouse can give a report as of `as_of`: the marts
+    are there, it has market data by then, and that data reaches the as-of date (a report
+    past the newest data would print older numbers under the as-of date's week, month and
+    year labels)."""
+    _check_tables(con)
+    _check_market_data_by(con, as_of)
+    _check_market_data_reaches(con, as_of)
+
+
+def _check_tables(con: duckdb.DuckDBPyConnection) -> None:
     missing = [f"{s}.{t}" for s, t in required_tables() if not table_exists(con, s, t)]
     if missing:
         raise ReportError(
             f"the warehouse is empty (no {', '.join(missing)}): run `make demo` (or a backfill)"
         )
+
+
+def _check_market_data_by(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
     found = con.execute(
         "select count(*) from marts.stock_performance where as_of_date <= ?", [as_of]
     ).fetchone()
     if not found or not found[0]:
         raise ReportError(f"the warehouse has no market data on or before {as_of}")
+
+
+def _check_market_data_reaches(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """The as-of week has market data, and no exchange traded between its newest landed
+    bar and the as-of date (a day no exchange traded, a weekend or a holiday, is fine:
+    the report shows the last close and says so)."""
     newest = newest_dates(con)
     monday = as_of - dt.timedelta(days=as_of.weekday())
     if newest["market"] < monday:
-        landed = ", ".join(f"{feed} {day}" for feed, day in newest.items() if day is not None)
         raise ReportError(
-            f"no market data in the week of {as_of} (from Monday {monday}): the newest data "
-            f"landed is {landed}. Choose an as-of date on or before {newest['market']}, "
+            f"no market data in the week of {as_of} (from Monday {monday}): "
+            f"{_landed(newest)}. Choose an as-of date on or before {newest['market']}, "
             "or land the weeks after it first"
         )
+    missed = sessions_without_data(con, as_of)
+    if missed:
+        traded = ", ".join(
+            f"{exchange} has a session on {session} (newest bar {bar})"
+            for exchange, (bar, session) in missed.items()
+        )
+        choose = min(bar for bar, _ in missed.values())
+        raise ReportError(
+            f"the as-of date {as_of} is past the newest market data: {traded}; "
+            f"{_landed(newest)}. Choose an as-of date on or before {choose}, "
+            "or land the sessions after it first"
+        )
+
+
+def _landed(newest: Mapping[str, dt.date | None]) -> str:
+    """'the newest data landed is market 2024-12-20, FX 2024-12-20, ...'."""
+    days = ", ".join(f"{feed} {day}" for feed, day in newest.items() if day is not None)
+    return f"the newest data landed is {days}"
+
+
+def sessions_without_data(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date
+) -> dict[str, tuple[dt.date, dt.date]]:
+    """Each exchange that traded after its newest landed bar, on or before `as_of`: its
+    newest bar and the first session after it (by staging.stg_exchange_sessions, the
+    exchanges' calendars; without that table, nothing can be said)."""
+    if not table_exists(con, "staging", "stg_exchange_sessions"):
+        return {}
+    rows = con.execute(
+        """
+        with landed as (
+            select exchange, max(as_of_date) as newest_bar
+            from marts.stock_performance
+            where as_of_date <= $as_of
+            group by exchange
+        )
+        select landed.exchange, landed.newest_bar, min(sessions.session_date)
+        from landed
+        inner join staging.stg_exchange_sessions as sessions using (exchange)
+        where sessions.session_date > landed.newest_bar and sessions.session_date <= $as_of
+        group by all
+        order by landed.exchange
+        """,
+        {"as_of": as_of},
+    ).fetchall()
+    return {exchange: (bar, session) for exchange, bar, session in rows}
 
 
 # Each feed's newest day, where the warehouse has its table (the staging tables are
@@ -152,12 +215,18 @@ NEWEST = {
 }
 
 
-def newest_dates(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date | None]:
-    """The newest day the warehouse holds of each feed (None: no table or no rows)."""
+def newest_dates(
+    con: duckdb.DuckDBPyConnection, on_or_before: dt.date | None = None
+) -> dict[str, dt.date | None]:
+    """The newest day the warehouse holds of each feed, or the newest on or before
+    `on_or_before` (what a report as of that day may show); None: no table or no rows."""
     found: dict[str, dt.date | None] = {}
+    bound = on_or_before or dt.date.max
     for feed, (schema, table, column) in NEWEST.items():
         if table_exists(con, schema, table):
-            row = con.execute(f"select max({column}) from {schema}.{table}").fetchone()
+            row = con.execute(
+                f"select max({column}) from {schema}.{table} where {column} <= ?", [bound]
+            ).fetchone()
             found[feed] = row[0] if row else None
         else:
             found[feed] = None
@@ -173,12 +242,19 @@ def last_market_session(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.da
 
 
 def last_session_in(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> dt.date | None:
-    """The last trading day landed in marts.stock_performance within [start, end)."""
+    """The last trading day landed in marts.stock_performance within [start, end) that
+    every exchange's data reaches (no exchange traded after its newest bar by then: one
+    exchange's close may land before another's); the last landed day if none does, whose
+    report then says which sessions are missing; None if no day of the range landed."""
     if not table_exists(con, "marts", "stock_performance"):
         return None
-    found = con.execute(
-        "select max(as_of_date) from marts.stock_performance "
-        "where as_of_date >= ? and as_of_date < ?",
-        [start, end],
-    ).fetchone()
-    return found[0] if found else None
+    landed = [
+        row[0]
+        for row in con.execute(
+            "select distinct as_of_date from marts.stock_performance "
+            "where as_of_date >= ? and as_of_date < ? order by as_of_date desc",
+            [start, end],
+        ).fetchall()
+    ]
+    covered = (day for day in landed if not sessions_without_data(con, day))
+    return next(covered, landed[0] if landed else None)

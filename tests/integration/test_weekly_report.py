@@ -101,6 +101,23 @@ def test_the_report_as_of_the_seed_s_date_has_the_seed_s_exhibits_in_order(repor
     assert "统计至 12/18）" in page  # the month in progress, up to the as-of date
 
 
+def test_the_seed_s_date_counts_nothing_the_warehouse_landed_later(report, demo_year):
+    """The demo year runs to Sunday 12-22 (market data to Friday 12-20): the report as of
+    12-18 is what could have been written that day, each feed dated up to it."""
+    with sql.open_warehouse(demo_year.warehouse) as con:
+        newest = sql.newest_dates(con)
+    assert all(day > AS_OF for day in newest.values()), newest  # later data is there
+    # the text, without the embedded images and font (base64 may hold any digits)
+    page = re.sub(r"data:[^\")]*", "", report.html.read_text(encoding="utf-8"))
+    for day in range(19, 23):
+        for later in (f"12/{day}", f"2024-12-{day}", f"12 月 {day} 日", f"12{day}"):
+            assert later not in page, later
+    assert (
+        "其余数据截至：汇率 2024-12-18，网站访问量 2024-12-18，App 下载量 2024-12-18，"
+        "GPU 价格 2024-12-18；均不含 2024-12-18 之后的数据"
+    ) in page
+
+
 def test_the_sector_rollup_at_the_week_s_end_is_the_weekly_mart(demo_year):
     with sql.open_warehouse(demo_year.warehouse) as con:
         rollup = sql.run_query(con, sql.SECTOR_ROLLUP, {"as_of": dt.date(2024, 12, 22)})

@@ -20,7 +20,10 @@ opens it too. Numbers are chosen so the expected values are exact:
 - GPU prices: the H100 PCIe card on amazon.com, new and used, weeks of 2024-12-02,
   12-09 and 12-16 (not ended as of 12-18: its price must not show), used 15 % below
   new in the week of 12-09; the A100 family has no price (its chart says so);
-- release events (optional): three OpenAI days around the week of 2024-12-16.
+- release events (optional): three OpenAI days around the week of 2024-12-16;
+- exchange sessions (optional, staging.stg_exchange_sessions): December 2024's sessions of
+  the three exchanges, so the market data stops short of sessions it should have (XNAS
+  traded on 12-20, XSHG on 12-19 and 12-20, with no bar landed).
 """
 
 from __future__ import annotations
@@ -272,6 +275,20 @@ RELEASES = [
 ]
 
 
+STG_EXCHANGE_SESSIONS_COLUMNS = [
+    ("exchange", "varchar"), ("session_date", "date"), ("calendar_code", "varchar"),
+    ("is_fallback", "boolean"),
+]  # fmt: skip
+HOLIDAYS = {"XNAS": {25}, "XSHG": set(), "XHKG": {25, 26}}  # days of December 2024
+STG_EXCHANGE_SESSIONS = [
+    {"exchange": exchange, "session_date": dt.date(2024, 12, day), "calendar_code": exchange,
+     "is_fallback": False}
+    for exchange, closed in HOLIDAYS.items()
+    for day in range(1, 32)
+    if dt.date(2024, 12, day).weekday() < 5 and day not in closed
+]  # fmt: skip
+
+
 def _create(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -289,8 +306,9 @@ def _create(
         )
 
 
-def build_warehouse(path: Path, *, releases: bool = False) -> Path:
-    """The small warehouse at `path` (storage v1.0.0); with `releases`, marts.release_events."""
+def build_warehouse(path: Path, *, releases: bool = False, sessions: bool = False) -> Path:
+    """The small warehouse at `path` (storage v1.0.0); with `releases`, marts.release_events;
+    with `sessions`, staging.stg_exchange_sessions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     marts = mart_columns()
     rows = {
@@ -316,6 +334,13 @@ def build_warehouse(path: Path, *, releases: bool = False) -> Path:
         _create(con, "reference.sites", REFERENCE["sites"], SITES)
         if releases:
             _create(con, "marts.release_events", RELEASE_EVENTS, RELEASES)
+        if sessions:
+            _create(
+                con,
+                "staging.stg_exchange_sessions",
+                STG_EXCHANGE_SESSIONS_COLUMNS,
+                STG_EXCHANGE_SESSIONS,
+            )
         con.execute("use memory")
         con.execute("detach wh")
     return path
