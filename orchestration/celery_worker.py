@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration import object_store, settings
-from orchestration.executors import QUEUE, backend_url, broker_url
+from orchestration.executors import QUEUE, backend_url, broker_url, celery_settings
 from orchestration.run_workers import STEP_WORKER_ENV
 
 
@@ -55,12 +55,16 @@ def shared_storage_problem() -> str | None:
 
 
 def celery_app() -> Any:
-    """dagster-celery's app and step task, with this project's broker and backend."""
+    """dagster-celery's app and step task, with this project's broker, backend and settings
+    (`orchestration.executors.celery_settings`: a dead worker's step goes to another)."""
     from dagster_celery.executor import CeleryExecutor
     from dagster_celery.make_app import make_app
     from dagster_celery.tasks import create_task
 
-    app = make_app(CeleryExecutor.for_cli(broker=broker_url(), backend=backend_url()).app_args())
+    executor = CeleryExecutor.for_cli(
+        broker=broker_url(), backend=backend_url(), config_source=celery_settings()
+    )
+    app = make_app(executor.app_args())
     create_task(app)
     return app
 

@@ -7,13 +7,19 @@ import dagster as dg
 import pytest
 
 from orchestration import executors
-from orchestration.celery_worker import main, shared_storage_problem, worker_environment
+from orchestration.celery_worker import (
+    celery_app,
+    main,
+    shared_storage_problem,
+    worker_environment,
+)
 from orchestration.run_workers import STEP_WORKER_ENV
 
 
 @pytest.fixture(autouse=True)
 def no_executor_settings(monkeypatch):
-    for name in (executors.EXECUTOR_ENV, executors.BROKER_ENV, executors.BACKEND_ENV):
+    for name in (executors.EXECUTOR_ENV, executors.BROKER_ENV, executors.BACKEND_ENV,
+                 executors.VISIBILITY_TIMEOUT_ENV):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 
 
@@ -38,6 +44,37 @@ def test_celery_without_a_broker_or_an_unknown_executor_say_what_to_set(monkeypa
     monkeypatch.setenv(executors.EXECUTOR_ENV, "k8s")
     with pytest.raises(ValueError, match="in_process, celery"):
         executors.run_executor()
+
+
+def test_a_dead_workers_step_goes_back_to_the_broker_after_the_visibility_timeout(monkeypatch):
+    settings = executors.celery_settings()
+    assert settings["task_acks_late"] is True  # acknowledged when the step ends
+    assert settings["task_reject_on_worker_lost"] is False  # a killed step fails its run
+    options = settings["broker_transport_options"]
+    assert options["visibility_timeout"] == 3600
+    assert options["unacked_restore_interval"] == 10 and options["unacked_restore_throttle"] == 1
+    assert options["max_retries"] == 3  # dagster-celery's connection retries kept
+    monkeypatch.setenv(executors.VISIBILITY_TIMEOUT_ENV, "5")
+    options = executors.celery_settings()["broker_transport_options"]
+    assert options["visibility_timeout"] == 5 and options["unacked_restore_interval"] == 5
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "1h", "1.5"])
+def test_a_visibility_timeout_that_is_not_whole_seconds_says_so(monkeypatch, value):
+    monkeypatch.setenv(executors.VISIBILITY_TIMEOUT_ENV, value)
+    with pytest.raises(ValueError, match="COMPUTE_WEEKLY_CELERY_VISIBILITY_TIMEOUT.*whole number"):
+        executors.celery_settings()
+
+
+def test_the_worker_and_the_run_share_the_settings(monkeypatch):
+    monkeypatch.setenv(executors.BROKER_ENV, "redis://127.0.0.1:6379/5")
+    monkeypatch.setenv(executors.VISIBILITY_TIMEOUT_ENV, "42")
+    app = celery_app()
+    assert app.conf.task_acks_late is True
+    assert app.conf.broker_transport_options["visibility_timeout"] == 42
+    assert app.tasks["execute_plan"].acks_late is True
+    config = executors.celery_executor_config()
+    assert config["config_source"] == executors.celery_settings()
 
 
 def test_a_worker_needs_the_data_on_object_storage(monkeypatch, capsys):
