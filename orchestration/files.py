@@ -1,6 +1,7 @@
 """Writing a file whole or not at all: beside its final path, then renamed over it, so a
-reader (a browser, a run starting, another worker) never sees half of it; and keeping
-what is derived once in a cache file, where one can be written.
+reader (a browser, a run starting, another worker) never sees half of it, or, on object
+storage, as one object put in one request; and keeping what is derived once in a cache
+file, where one can be written.
 
 A temporary file is hidden and named by the process writing it (`temporary_beside`): a
 writer killed before its rename leaves it behind, and `abandoned_temporaries` finds it
@@ -15,6 +16,9 @@ import uuid
 from pathlib import Path
 
 import psutil
+from upath import UPath
+
+from orchestration import object_store
 
 # `.<name>.<pid>-<32 hex>.tmp`, and the write-ahead log DuckDB may keep beside one.
 _TEMPORARY = re.compile(r"^\..+\.(?P<pid>\d+)-[0-9a-f]{32}\.tmp(\.wal)?$")
@@ -45,6 +49,26 @@ def write_atomically(path: Path, content: bytes) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def put_whole(target: Path | UPath, content: bytes, what: str) -> Path | UPath:
+    """Replace `target` with `content` whole: on disk, a temporary file beside it (its folder
+    created), synced, then renamed over it; on object storage, one object put in one
+    request, a failure naming `what` was being written."""
+    if not isinstance(target, Path):
+        object_store.put(target, content, what)
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = temporary_beside(target)
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
 
 
 def write_cache_file(path: Path, content: bytes) -> None:

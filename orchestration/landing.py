@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from upath import UPath
 
 from orchestration import object_store
-from orchestration.files import temporary_beside
+from orchestration.files import put_whole
 
 DATA_FILE = "data.parquet"
 RESPONSE_STORE = "_responses"  # beside a dataset's weeks, outside every glob dbt reads
@@ -140,22 +140,8 @@ def write_atomically(target: Root, table: pa.Table) -> Root:
 
 
 def put_file(target: Root, content: bytes) -> Root:
-    """Replace `target` with `content` whole: on disk, a temporary file beside it, synced,
-    then renamed over it; on object storage, one object put in one request."""
-    if not isinstance(target, Path):
-        object_store.put(target, content, "landing a file")
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_beside(target)
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
+    """Replace `target` with `content` whole (`orchestration.files.put_whole`)."""
+    return put_whole(target, content, "landing a file")
 
 
 def _read_table(path: Root, columns: list[str] | None = None) -> pa.Table | None:

@@ -106,9 +106,10 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR).resolve()
 
 
-def reports_dir() -> Path:
-    """Where the weekly reports are written, one folder per week."""
-    return Path(os.environ.get(REPORTS_DIR_ENV) or DEFAULT_REPORTS_DIR).resolve()
+def reports_dir() -> Path | UPath:
+    """Where the weekly reports are written, one folder per week: a local folder or an
+    `s3://` prefix."""
+    return location(os.environ.get(REPORTS_DIR_ENV) or DEFAULT_REPORTS_DIR)
 
 
 def storage_version() -> str:

@@ -9,8 +9,10 @@ close for the week in progress, so the mid-week refresh gives a mid-week report.
 with no market data yet is reported in the metadata, not a failure.
 
 Files go to `reports/` at the project root (`COMPUTE_WEEKLY_REPORTS_DIR`, or the run
-config's `out_dir`). Add `weekly_report` to the definitions' assets to schedule it with
-the rest (`weekly_refresh_job` selects every asset).
+config's `out_dir`), a local folder or an `s3://` prefix (the only place a report
+rendered on a Celery worker can go: workers share no disk). Add `weekly_report` to the
+definitions' assets to schedule it with the rest (`weekly_refresh_job` selects every
+asset).
 
 No `from __future__ import annotations` here: Dagster reads the context's annotation.
 """
@@ -23,7 +25,7 @@ import dagster as dg
 from orchestration.partitions import WeekWindow, weekly_partitions
 from orchestration.published_builds import readable_warehouse
 from orchestration.report.sql import ReportError, last_session_in, open_warehouse, tables_read
-from orchestration.settings import reports_dir
+from orchestration.settings import location, reports_dir
 
 # What the report reads (its query files), as the assets it depends on: a mart is
 # `marts/<name>`, a reference table the seed `seeds/<name>`.
@@ -74,7 +76,7 @@ def weekly_report(
     from orchestration.report.batch import render_reports, worker_count
     from orchestration.report.facts import facts_markdown
 
-    out_dir = Path(config.out_dir) if config.out_dir else reports_dir()
+    out_dir = location(config.out_dir) if config.out_dir else reports_dir()
     keys = sorted(context.partition_keys)
     try:
         warehouse = readable_warehouse()  # fetched once, when on object storage

@@ -18,7 +18,7 @@ import duckdb
 from orchestration.published_builds import readable_warehouse
 from orchestration.report.build import build_report
 from orchestration.report.sql import ReportError
-from orchestration.settings import reports_dir
+from orchestration.settings import location, reports_dir
 
 
 def as_of_date(text: str) -> dt.date:
@@ -39,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         "--as-of", type=as_of_date, required=True, help="YYYY-MM-DD, e.g. 2024-12-18"
     )
     parser.add_argument(
-        "--out", type=Path, default=None, help=f"output folder (default: {reports_dir()})"
+        "--out",
+        type=location,
+        default=None,
+        help=f"output folder or s3:// prefix (default: {reports_dir()})",
     )
     parser.add_argument(
         "--warehouse", type=Path, default=None, help="DuckDB file (default: the published one)"

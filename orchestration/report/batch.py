@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from upath import UPath
+
 from orchestration.report.build import ReportFiles, build_report
 from orchestration.report.sql import ReportError
 
@@ -44,7 +46,7 @@ def worker_count(reports: int, requested: int = 0) -> int:
 
 def render_reports(
     as_of_dates: Mapping[str, dt.date],
-    out_dir: Path,
+    out_dir: Path | UPath,
     warehouse: Path | None = None,
     workers: int = 0,
 ) -> dict[str, ReportFiles | ReportError]:
@@ -64,7 +66,9 @@ def render_reports(
         return {week: futures[week].result() for week in weeks}
 
 
-def _render(as_of: dt.date, out_dir: Path, warehouse: Path | None) -> ReportFiles | ReportError:
+def _render(
+    as_of: dt.date, out_dir: Path | UPath, warehouse: Path | None
+) -> ReportFiles | ReportError:
     try:
         return build_report(as_of, out_dir, warehouse)
     except ReportError as exc:

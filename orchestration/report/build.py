@@ -3,8 +3,9 @@
     <out>/weekly-report-<YYYY-MM-DD>.html   the report, self-contained
     <out>/<YYYY-MM-DD>/<chart>.png          each chart, as embedded in the page
 
-`out` is `reports/` at the project root unless given (or `COMPUTE_WEEKLY_REPORTS_DIR`).
-Every file is written beside its final path and renamed over it, so a reader never sees
+`out` is `reports/` at the project root unless given (or `COMPUTE_WEEKLY_REPORTS_DIR`),
+a local folder or an `s3://` prefix. Every file is written whole (beside its final path
+and renamed over it, or as one object), charts before the page, so a reader never sees
 half a report. The same warehouse gives byte-identical files.
 """
 
@@ -14,7 +15,10 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.files import write_atomically
+from upath import UPath
+
+from orchestration import object_store
+from orchestration.files import put_whole
 from orchestration.report import charts, series
 from orchestration.report.data import DOWNLOAD_MONTHS, TRAFFIC_WEEKS, ReportData, load_report_data
 from orchestration.report.facts import HeadlineFacts, headline_facts
@@ -47,12 +51,12 @@ class ReportFiles:
     """What `build_report` wrote, and the facts it led with."""
 
     as_of: dt.date
-    html: Path
-    charts: dict[str, Path]  # chart name -> PNG file
+    html: Path | UPath
+    charts: dict[str, Path | UPath]  # chart name -> PNG file
     facts: HeadlineFacts
 
     @property
-    def paths(self) -> list[Path]:
+    def paths(self) -> list[Path | UPath]:
         return [self.html, *self.charts.values()]
 
 
@@ -89,20 +93,25 @@ def report_charts(data: ReportData) -> dict[str, Chart]:
 
 
 def build_report(
-    as_of: dt.date, out_dir: Path | None = None, warehouse: Path | None = None
+    as_of: dt.date, out_dir: Path | UPath | None = None, warehouse: Path | None = None
 ) -> ReportFiles:
     """Render the report as of `as_of` from the warehouse (read-only) into `out_dir`."""
+    out = out_dir if out_dir is not None else reports_dir()
+    if isinstance(out, Path):
+        out = out.resolve()
+    else:  # before anything is drawn; some servers would create a missing bucket on write
+        object_store.check_bucket(out, "weekly reports")
     with open_warehouse(warehouse) as con:
         data = load_report_data(con, as_of)
     facts = headline_facts(data.sectors, data.traffic, data.downloads)
     chart_set = report_charts(data)
-    out = (out_dir or reports_dir()).resolve()
     chart_dir = out / as_of.isoformat()
-    chart_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, chart in chart_set.items():
         png = charts.standalone_png(chart.png, chart.title, chart.source)
-        written[name] = write_atomically(chart_dir / f"{name}.png", png)
+        written[name] = put_whole(chart_dir / f"{name}.png", png, "writing a report's chart")
     page = render_page(data, facts, chart_set)
-    html = write_atomically(out / f"weekly-report-{as_of.isoformat()}.html", page.encode("utf-8"))
+    html = put_whole(
+        out / f"weekly-report-{as_of.isoformat()}.html", page.encode("utf-8"), "writing a report"
+    )
     return ReportFiles(as_of=as_of, html=html, charts=written, facts=facts)

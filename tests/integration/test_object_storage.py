@@ -209,6 +209,42 @@ def test_a_report_is_made_again_from_the_build_it_was_made_from(s3_year, tmp_pat
     assert list((tmp_path / "reports").rglob("*.html"))
 
 
+def test_reports_on_object_storage_are_the_files_made_on_disk(s3_year, tmp_path):
+    """`--out` (or COMPUTE_WEEKLY_REPORTS_DIR) as an s3:// prefix: the page and its charts
+    land as objects, byte for byte what the same build renders into a local folder; a
+    missing bucket fails naming it."""
+
+    def report(out: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "orchestration.report", "--as-of", "2024-12-18",
+             "--out", out],
+            capture_output=True, text=True, env=dict(os.environ), cwd=PROJECT_ROOT,
+        )  # fmt: skip
+
+    with s3_pipeline_env(s3_year.server, s3_year.folder, **{CACHE_DIR_ENV: str(tmp_path)}):
+        on_disk = report(str(tmp_path / "reports"))
+        on_s3 = report(f"s3://{BUCKET}/reports")
+        no_bucket = report("s3://no-reports-bucket/reports")
+    assert on_disk.returncode == 0, on_disk.stderr
+    assert on_s3.returncode == 0, on_s3.stderr
+    local = {
+        path.relative_to(tmp_path / "reports").as_posix(): path.read_bytes()
+        for path in (tmp_path / "reports").rglob("*")
+        if path.is_file()
+    }
+    assert "weekly-report-2024-12-18.html" in local and len(local) == 7  # the page, 6 charts
+    client = s3_year.client()
+    stored = {
+        key.removeprefix(f"{BUCKET}/reports/"): client.cat_file(key)
+        for key in client.find(f"{BUCKET}/reports")
+    }
+    assert stored == local
+    assert set(on_s3.stdout.split()) == {f"s3://{BUCKET}/reports/{name}" for name in local}
+    assert no_bucket.returncode == 1
+    assert "checking the bucket of the weekly reports failed" in no_bucket.stderr
+    assert "bucket 'no-reports-bucket'" in no_bucket.stderr
+
+
 def failure_messages(result) -> str:
     """The error messages of the run's failed steps, as the UI shows them."""
     return "\n".join(
