@@ -6,10 +6,11 @@ With `COMPUTE_WEEKLY_EXECUTOR=celery`, a run hands each step to the broker
 (`orchestration.executors`); a worker takes it and executes it with dagster-celery's own
 task, against the run's instance (the team's PostgreSQL). Each worker works in a folder
 of its own (`--dir`, default a new temporary folder), empty to start with: its cache,
-dbt's scratch database, dbt's target and log folders and any report it renders live
-there. It has no access to the project's `raw/` or `warehouse/`: the landing zone and the
-warehouse must be on object storage (`s3://` in `COMPUTE_WEEKLY_RAW_DIR` and
-`COMPUTE_WEEKLY_WAREHOUSE`), through which workers exchange data.
+dbt's scratch database, dbt's target and log folders live there. It has no access to the
+project's `raw/`, `warehouse/` or `reports/`: the landing zone, the warehouse and the
+reports must be on object storage (`s3://` in `COMPUTE_WEEKLY_RAW_DIR`,
+`COMPUTE_WEEKLY_WAREHOUSE` and `COMPUTE_WEEKLY_REPORTS_DIR`), through which workers
+exchange data and readers find what they made.
 """
 
 from __future__ import annotations
@@ -29,10 +30,8 @@ from orchestration.run_workers import STEP_WORKER_ENV
 
 def worker_environment(folder: Path) -> dict[str, str]:
     """What a worker's steps write locally, all inside `folder`."""
-    reports = os.environ.get(settings.REPORTS_DIR_ENV) or str(folder / "reports")
     return {
         settings.CACHE_DIR_ENV: str(folder / "cache"),
-        settings.REPORTS_DIR_ENV: reports,
         "DBT_TARGET_PATH": str(folder / "dbt-target"),
         "DBT_LOG_PATH": str(folder / "dbt-logs"),
         STEP_WORKER_ENV: "1",
@@ -43,13 +42,14 @@ def shared_storage_problem() -> str | None:
     """Why a worker could not share data with the others, or None."""
     local = [
         name
-        for name in (settings.RAW_DIR_ENV, settings.WAREHOUSE_ENV)
+        for name in (settings.RAW_DIR_ENV, settings.WAREHOUSE_ENV, settings.REPORTS_DIR_ENV)
         if not object_store.is_s3(os.environ.get(name) or "")
     ]
     if local:
         return (
             f"a Celery worker shares no disk with the run: set {' and '.join(local)} to "
-            "s3:// prefixes (docs/object-storage.md)"
+            f"{'an s3:// prefix' if len(local) == 1 else 's3:// prefixes'} "
+            "(docs/object-storage.md)"
         )
     return None
 

@@ -77,6 +77,7 @@ def team_environment(server: S3Server, home: Path, pg_url: str, broker_url: str,
         COMPUTE_WEEKLY_PG_URL=dagster_url(pg_url),
         COMPUTE_WEEKLY_RAW_DIR="s3://lake/raw",
         COMPUTE_WEEKLY_WAREHOUSE="s3://lake/warehouse",
+        COMPUTE_WEEKLY_REPORTS_DIR="s3://lake/reports",
         COMPUTE_WEEKLY_EXECUTOR="celery",
         COMPUTE_WEEKLY_CELERY_BROKER=broker_url,
         COMPUTE_WEEKLY_CACHE_DIR=str(cache),
@@ -166,21 +167,23 @@ def test_a_year_on_two_celery_workers_builds_the_marts_of_the_year_on_disk(
                     )
                 }
                 reported_by = celery_workers_of(instance, records[0].dagster_run.run_id)
-            from orchestration import published_builds
+            from orchestration import object_store, published_builds
 
             build = published_builds.readable_warehouse()
+            reports = object_store.filesystem().find("lake/reports")
 
     assert {host.split("@")[0] for host in executed_by.values()} == set(WORKERS)
     assert set(executed_by) == succeeded and "dbt_models" in succeeded  # every step
     [(step, host)] = reported_by.items()
     worker = host.split("@")[0]
     assert step == "reports__weekly_report" and worker in WORKERS
-    assert list((tmp_path / worker / "reports").rglob("*2024-12-20.html"))
+    assert "lake/reports/weekly-report-2024-12-20.html" in reports  # on object storage
+    assert len(reports) == 7  # the page and its six charts
     assert files_under(*project_data) == before  # the project's folders were never used
     assert not list(launcher.iterdir())
-    for name in WORKERS:  # what a worker wrote stayed in its own folder
+    for name in WORKERS:  # what a worker wrote locally stayed in its own folder
         assert {path.name for path in (tmp_path / name).iterdir()} <= {
-            "cache", "dbt-target", "dbt-logs", "reports"
+            "cache", "dbt-target", "dbt-logs"
         }  # fmt: skip
 
     con = duckdb.connect()
@@ -302,6 +305,8 @@ def kill_the_worker_building_dbt(
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         assert run.poll() is None, "the run ended before its dbt step materialized anything"
+        for name, worker in workers.items():
+            assert worker.poll() is None, f"worker {name} exited (its log is {name}.log)"
         records = instance.get_run_records(limit=1)
         if records:
             run_id = records[0].dagster_run.run_id

@@ -372,11 +372,12 @@ def test_helm_values_run_the_location_with_the_k8s_run_launcher():
     assert postgresql["enabled"] is False
     assert postgresql["postgresqlScheme"] == "postgresql+psycopg2"
     assert values["generatePostgresqlPasswordSecret"] is False
-    # Pods share no disk: the landing zone and the warehouse are on object storage, and no
-    # data volume is mounted; the keys come from the Secret, never from this file.
+    # Pods share no disk: the landing zone, the warehouse and the reports are on object
+    # storage, and no data volume is mounted; the keys come from the Secret, never from
+    # this file.
     env = {item["name"]: item["value"] for item in deployment["env"]}
-    assert env["COMPUTE_WEEKLY_RAW_DIR"].startswith("s3://")
-    assert env["COMPUTE_WEEKLY_WAREHOUSE"].startswith("s3://")
+    for kind in ("RAW_DIR", "WAREHOUSE", "REPORTS_DIR"):
+        assert env[f"COMPUTE_WEEKLY_{kind}"].startswith("s3://"), kind
     assert "volumes" not in deployment and "AWS_SECRET_ACCESS_KEY" not in env
 
 

@@ -77,22 +77,24 @@ def test_the_worker_and_the_run_share_the_settings(monkeypatch):
     assert config["config_source"] == executors.celery_settings()
 
 
-def test_a_worker_needs_the_data_on_object_storage(monkeypatch, capsys):
+def test_a_worker_needs_the_data_and_the_reports_on_object_storage(monkeypatch, capsys):
     monkeypatch.setenv("COMPUTE_WEEKLY_RAW_DIR", "s3://lake/raw")
     monkeypatch.delenv("COMPUTE_WEEKLY_WAREHOUSE", raising=False)
-    assert "COMPUTE_WEEKLY_WAREHOUSE to s3://" in shared_storage_problem()
+    monkeypatch.setenv("COMPUTE_WEEKLY_REPORTS_DIR", "/shared/reports")
+    problem = shared_storage_problem()
+    assert "COMPUTE_WEEKLY_WAREHOUSE and COMPUTE_WEEKLY_REPORTS_DIR to s3://" in problem
     assert main([]) == 2
     assert "shares no disk" in capsys.readouterr().err
     monkeypatch.setenv("COMPUTE_WEEKLY_WAREHOUSE", "s3://lake/warehouse")
+    monkeypatch.setenv("COMPUTE_WEEKLY_REPORTS_DIR", "s3://lake/reports")
     assert shared_storage_problem() is None
     assert main([]) == 2  # and a broker
     assert "COMPUTE_WEEKLY_CELERY_BROKER" in capsys.readouterr().err
 
 
-def test_what_a_worker_writes_stays_in_its_folder(tmp_path, monkeypatch):
-    monkeypatch.delenv("COMPUTE_WEEKLY_REPORTS_DIR", raising=False)
+def test_what_a_worker_writes_locally_stays_in_its_folder(tmp_path):
     env = worker_environment(tmp_path)
     assert env[STEP_WORKER_ENV] == "1"
-    for name in ("COMPUTE_WEEKLY_CACHE_DIR", "COMPUTE_WEEKLY_REPORTS_DIR", "DBT_TARGET_PATH",
-                 "DBT_LOG_PATH"):  # fmt: skip
+    for name in ("COMPUTE_WEEKLY_CACHE_DIR", "DBT_TARGET_PATH", "DBT_LOG_PATH"):
         assert env[name].startswith(str(tmp_path)), name
+    assert "COMPUTE_WEEKLY_REPORTS_DIR" not in env  # reports go to object storage
