@@ -39,11 +39,49 @@ FEED_ENV_VARS = (
 )
 
 
+# The project's own data folders: tests work in folders of their own and leave these as
+# they found them (a user's demo year may be in them).
+PROJECT_DATA = tuple(PROJECT_ROOT / name for name in ("raw", "warehouse", "reports"))
+PROJECT_DATA_BEFORE = pytest.StashKey[dict[str, int]]()
+
+
+def project_data_files() -> dict[str, int]:
+    """Every file and folder under the project's data folders, with its mtime."""
+    return {
+        str(path.relative_to(PROJECT_ROOT)): path.stat().st_mtime_ns
+        for folder in PROJECT_DATA
+        if folder.is_dir()
+        for path in folder.rglob("*")
+    }
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     # Dagster builds the dbt assets from the manifest; parse once, never at import time,
     # and only in the controller when pytest-xdist runs workers (they would race on it).
     if not hasattr(session.config, "workerinput"):
         prepare_manifest()
+        session.config.stash[PROJECT_DATA_BEFORE] = project_data_files()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any test wrote into (or removed from) the project's data folders."""
+    before = session.config.stash.get(PROJECT_DATA_BEFORE, None)
+    if before is None:  # an xdist worker: the controller checks once, at the end
+        return
+    after = project_data_files()
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(
+                "tests changed the project's data folders (raw/, warehouse/, reports/): "
+                + ", ".join(changed[:10]),
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session", autouse=True)

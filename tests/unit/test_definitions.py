@@ -191,10 +191,11 @@ def test_a_partition_range_becomes_the_half_open_dbt_window():
     assert partition_window_env(utc)["COMPUTE_WEEKLY_WINDOW_START"] == "2024-12-09"
 
 
-def test_the_dbt_environment_sets_the_window_and_a_full_build_unsets_it(monkeypatch):
-
+def test_the_dbt_environment_sets_the_window_and_a_full_build_unsets_it(monkeypatch, tmp_path):
     from orchestration.warehouse import dbt_environment
 
+    # Its build folder is made here, not in the project's warehouse/.
+    monkeypatch.setenv("COMPUTE_WEEKLY_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("COMPUTE_WEEKLY_WINDOW_START", "2020-01-06")  # left over elsewhere
     window = {
         "COMPUTE_WEEKLY_WINDOW_START": "2024-12-09",
