@@ -4,7 +4,9 @@
 
 Runs `queries/exhibit_1_stock_performance.sql` read-only against the warehouse and prints
 it in the report's layout: sector, code, company, market cap in 亿, unit, and the week,
-month and year changes in percent.
+month and year changes in percent. A listing whose exchange has not traded yet in the
+as-of date's week, month or year shows 0.00 for that period, not the change its last
+session had in an earlier one.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ HEADERS = ("板块", "代码", "公司", "市值", "单位", "本周", "本月",
 
 
 def exhibit_1(as_of: dt.date, warehouse: Path | None = None) -> list[dict]:
-    """Exhibit 1 rows as of `as_of`, one per watchlist listing with a bar on or before it."""
+    """Exhibit 1 rows as of `as_of`, one per watchlist listing (empty values for one
+    without a bar on or before it)."""
     path = warehouse or readable_warehouse()
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `make demo` (or a backfill) first")
