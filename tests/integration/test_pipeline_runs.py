@@ -217,6 +217,7 @@ def test_the_readme_backfill_command_records_runs_in_the_project_instance(worksp
         "DAGSTER_EVENT_BATCH_SIZE": "100",  # as README and Makefile set it
         "COMPUTE_WEEKLY_RAW_DIR": str(workspace.raw),
         "COMPUTE_WEEKLY_WAREHOUSE": str(workspace.warehouse),
+        "COMPUTE_WEEKLY_REPORTS_DIR": str(workspace.root / "reports"),
     }
     workspace.warehouse.parent.mkdir(parents=True)
     dagster = Path(sys.executable).with_name("dagster")
