@@ -82,7 +82,9 @@ def celery_settings() -> dict:
     Acknowledging a step when it ends lets the broker hand a dead worker's step to another;
     kombu's Redis transport looks for such steps every `unacked_restore_interval` seconds
     once they have been out for the visibility timeout (the throttle of 1 makes every look
-    a real one). dagster-celery's transport options (connection retries) are kept.
+    a real one). A step handed out again after it succeeded (a step that outran the
+    timeout) is skipped by the worker that takes it, which finds its success in the result
+    backend. dagster-celery's transport options (connection retries) are kept.
     """
     from dagster_celery.defaults import broker_transport_options
 
@@ -90,6 +92,7 @@ def celery_settings() -> dict:
     return {
         "task_acks_late": True,
         "task_reject_on_worker_lost": False,
+        "worker_deduplicate_successful_tasks": True,
         "broker_transport_options": {
             **broker_transport_options,
             "visibility_timeout": timeout,

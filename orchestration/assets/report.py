@@ -18,6 +18,7 @@ No `from __future__ import annotations` here: Dagster reads the context's annota
 """
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -25,7 +26,8 @@ import dagster as dg
 from orchestration.partitions import WeekWindow, weekly_partitions
 from orchestration.published_builds import readable_warehouse
 from orchestration.report.sql import ReportError, last_session_in, open_warehouse, tables_read
-from orchestration.settings import location, reports_dir
+from orchestration.run_workers import STEP_WORKER_ENV
+from orchestration.settings import REPORTS_DIR_ENV, location, reports_dir
 
 # What the report reads (its query files), as the assets it depends on: a mart is
 # `marts/<name>`, a reference table the seed `seeds/<name>`.
@@ -77,6 +79,12 @@ def weekly_report(
     from orchestration.report.facts import facts_markdown
 
     out_dir = location(config.out_dir) if config.out_dir else reports_dir()
+    if os.environ.get(STEP_WORKER_ENV) and isinstance(out_dir, Path):
+        raise dg.Failure(
+            description=f"reports rendered on a Celery worker would stay in its folder "
+            f"({out_dir}): give out_dir (or {REPORTS_DIR_ENV}) as an s3:// prefix",
+            allow_retries=False,
+        )
     keys = sorted(context.partition_keys)
     try:
         warehouse = readable_warehouse()  # fetched once, when on object storage

@@ -50,6 +50,7 @@ def test_a_dead_workers_step_goes_back_to_the_broker_after_the_visibility_timeou
     settings = executors.celery_settings()
     assert settings["task_acks_late"] is True  # acknowledged when the step ends
     assert settings["task_reject_on_worker_lost"] is False  # a killed step fails its run
+    assert settings["worker_deduplicate_successful_tasks"] is True  # no step twice after success
     options = settings["broker_transport_options"]
     assert options["visibility_timeout"] == 3600
     assert options["unacked_restore_interval"] == 10 and options["unacked_restore_throttle"] == 1
@@ -98,3 +99,23 @@ def test_what_a_worker_writes_locally_stays_in_its_folder(tmp_path):
     for name in ("COMPUTE_WEEKLY_CACHE_DIR", "DBT_TARGET_PATH", "DBT_LOG_PATH"):
         assert env[name].startswith(str(tmp_path)), name
     assert "COMPUTE_WEEKLY_REPORTS_DIR" not in env  # reports go to object storage
+
+
+def test_a_report_on_a_worker_with_a_local_folder_fails_naming_the_setting(monkeypatch, tmp_path):
+    from orchestration.assets.report import weekly_report
+    from orchestration.dead_runs import RunStart
+
+    monkeypatch.setenv(STEP_WORKER_ENV, "1")
+    monkeypatch.setenv("COMPUTE_WEEKLY_REPORTS_DIR", str(tmp_path / "reports"))
+    result = dg.materialize(
+        [weekly_report],
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={"run_start": RunStart()},
+        partition_key="2024-12-16",
+        raise_on_error=False,
+    )
+    assert not result.success
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    message = failure.step_failure_data.user_failure_data.description
+    assert "COMPUTE_WEEKLY_REPORTS_DIR" in message and "s3://" in message
+    assert not (tmp_path / "reports").exists()
