@@ -113,14 +113,20 @@ def files_under(*folders: Path) -> dict[str, int]:
     }
 
 
-def celery_workers_of(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
-    """Which Celery worker executed each step of the run (dagster-celery's engine events)."""
-    found = {}
+def celery_starts(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, str]]:
+    """(step, Celery worker) each time a worker started executing a step of the run, in
+    order (dagster-celery's engine events)."""
+    starts = []
     for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
         metadata = entry.dagster_event.event_specific_data.metadata
         if "Celery worker" in metadata:
-            found[entry.dagster_event.step_key] = metadata["Celery worker"].value
-    return found
+            starts.append((entry.dagster_event.step_key, metadata["Celery worker"].value))
+    return starts
+
+
+def celery_workers_of(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
+    """Which Celery worker executed each step of the run (the last to start it)."""
+    return dict(celery_starts(instance, run_id))
 
 
 def test_a_year_on_two_celery_workers_builds_the_marts_of_the_year_on_disk(
@@ -203,12 +209,7 @@ def steps_events(instance: dg.DagsterInstance, run_id: str, kind: dg.DagsterEven
 
 def celery_hosts(instance: dg.DagsterInstance, run_id: str, step: str) -> list[str]:
     """The Celery workers that started executing `step`, in order."""
-    hosts = []
-    for entry in steps_events(instance, run_id, dg.DagsterEventType.ENGINE_EVENT, step):
-        metadata = entry.dagster_event.event_specific_data.metadata
-        if "Celery worker" in metadata:
-            hosts.append(metadata["Celery worker"].value)
-    return hosts
+    return [host for started, host in celery_starts(instance, run_id) if started == step]
 
 
 def processes_in(folder: Path) -> list[int]:
