@@ -40,11 +40,16 @@ def abandoned_temporaries(root: Path) -> list[Path]:
     )
 
 
-def write_atomically(path: Path, content: bytes) -> Path:
-    """Write `content` to `path` (its folder must exist) in one rename; return `path`."""
+def write_atomically(path: Path, content: bytes, sync: bool = False) -> Path:
+    """Write `content` to `path` (its folder must exist) in one rename; return `path`.
+    `sync`: the content reaches the disk before the rename (what a run lands)."""
     temporary = temporary_beside(path)
     try:
-        temporary.write_bytes(content)
+        with temporary.open("wb") as handle:
+            handle.write(content)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
@@ -59,16 +64,7 @@ def put_whole(target: Path | UPath, content: bytes, what: str) -> Path | UPath:
         object_store.put(target, content, what)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_beside(target)
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
+    return write_atomically(target, content, sync=True)
 
 
 def write_cache_file(path: Path, content: bytes) -> None:
